@@ -1,0 +1,3 @@
+module github.com/accord-dev/accord
+
+go 1.26
