@@ -57,6 +57,7 @@ func NewCodec() *Codec {
 		func() Payload { return new(EventRetracted) },
 		func() Payload { return new(EventCorrected) },
 		func() Payload { return new(PoliticalEvent) },
+		func() Payload { return new(ScenarioSaved) },
 	} {
 		c.Register(f, 1, nil)
 	}

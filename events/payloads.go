@@ -660,3 +660,59 @@ type Lifecycle interface {
 
 // Ref returns the reference itself.
 func (r *AgreementRef) Ref() *AgreementRef { return r }
+
+// TypeScenarioSaved is the type of ScenarioSaved.
+const TypeScenarioSaved = "scenario_saved"
+
+// MaxScenarioBytes bounds a saved scenario file (48 KiB), so that its event
+// stays within MaxWireEventBytes.
+const MaxScenarioBytes = 48 << 10
+
+var scenarioNameRe = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// ScenarioSaved: a what-if scenario file was saved under a name, in stream
+// "scenario/<name>". Each save is a new version; running a saved version
+// again gives the same result.
+type ScenarioSaved struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	YAML        string `json:"yaml"`
+}
+
+// EventType returns "scenario_saved".
+func (*ScenarioSaved) EventType() string { return TypeScenarioSaved }
+
+// StreamName returns "scenario/<name>".
+func (p *ScenarioSaved) StreamName() string {
+	if p.Name == "" {
+		return ""
+	}
+	return "scenario/" + p.Name
+}
+
+// Validate checks the name, the description and the file's size.
+func (p *ScenarioSaved) Validate() error {
+	if p.Name == "" {
+		return invalid("name", "is required")
+	}
+	if len(p.Name) > 100 || !scenarioNameRe.MatchString(p.Name) {
+		return invalid("name", "%q is not a scenario name (lower-case letters and digits joined by '-')", clip(p.Name))
+	}
+	if err := checkText("description", p.Description); err != nil {
+		return err
+	}
+	if p.YAML == "" {
+		return invalid("yaml", "is required")
+	}
+	if len(p.YAML) > MaxScenarioBytes {
+		return invalid("yaml", "is %d bytes; the limit is %d", len(p.YAML), MaxScenarioBytes)
+	}
+	return nil
+}
+
+// ValidID reports whether s is acceptable as an event id: 1 to 128
+// letters, digits, '.', '_', ':' or '-', starting with a letter or digit.
+func ValidID(s string) bool { return idRe.MatchString(s) }
+
+// MaxTextBytes is the limit on one free-text field of a payload.
+const MaxTextBytes = maxText
