@@ -1,0 +1,702 @@
+package projections
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/accord-dev/accord/events"
+)
+
+// meta is a retraction or a correction.
+type meta struct {
+	id, target string          // as given (text form)
+	retract    bool            // else a correction
+	occ        day             // correction: new OccurredAt, 0 when unchanged
+	data       json.RawMessage // correction: replacement data, nil when unchanged
+	known      day
+	hasRec     bool
+	rec        int64
+	pos        int64
+	hints      [3]string // streams to look in first for the target
+
+	// decoded replacement data, cached for the target's type
+	decTyp  typeCode
+	decDone bool
+	decOK   bool
+	decInfo *info
+}
+
+// stream holds the facts of one stream in valid-time order, and the cached
+// folds over them.
+type stream struct {
+	name, kind, key string
+	facts           []fact   // every fact but leadership changes, sorted by cmpFacts
+	lead            []fact   // leadership_changed facts, sorted by cmpFacts
+	leadTargeted    int      // how many facts of lead are targeted
+	parties         []string // agreement streams: every party ever named (a superset), sorted
+	lastInfo        *info    // the last info with a reference stored here, for sharing
+	ag              *agFold  // cached fold of everything; nil when stale or not yet asked for
+	ld              *ldFold  // likewise for leadership
+}
+
+// needs says which facts a core keeps.
+type needs uint8
+
+const (
+	needAgreements needs = 1 << iota // agreement streams and leadership changes
+	needLeadership                   // leadership changes
+	needTimeline                     // everything
+	needAll        = needAgreements | needLeadership | needTimeline
+)
+
+// core is the in-memory state of one projection, or shared by the
+// projections of a Set: the facts by stream, the retractions and
+// corrections by target, and the cached folds. It is not safe for
+// concurrent use.
+type core struct {
+	codec     *events.Codec
+	needs     needs
+	streams   []*stream
+	byName    map[string]int32
+	partyOf   map[string][]int32 // country code -> agreement streams naming it, ascending
+	metas     map[string]*meta
+	byTarget  map[string][]*meta // target id (text form) -> its retractions and corrections
+	unlocated []*meta            // metas whose target was not found in their hint streams
+	strs      map[string]string
+	infos     map[info]*info // shared infos without a reference
+	arena     arena
+	pubs      []string
+	pubIdx    map[string]uint16
+	recent    [8]string // the sources seen last, for sharing
+	nrecent   int
+	srcBuf    []byte
+	custom    []string
+	customID  map[string]typeCode
+	agSorted  []int32 // agreement streams by id; nil when stale
+	ctSorted  []int32 // country streams by code; nil when stale
+	slowFold  bool    // tests: always merge leadership changes in full
+	items     []item  // scratch for folds
+	tmp       []item  // more scratch
+	nfacts    int
+}
+
+// item is a fact in a fold, with the country whose stream it came from for
+// leadership changes merged into an agreement's fold.
+type item struct {
+	f       fact
+	country string
+}
+
+func newCore(codec *events.Codec, n needs) *core {
+	if codec == nil {
+		codec = events.NewCodec()
+	}
+	return &core{
+		codec:    codec,
+		needs:    n,
+		byName:   map[string]int32{},
+		partyOf:  map[string][]int32{},
+		metas:    map[string]*meta{},
+		byTarget: map[string][]*meta{},
+		strs:     map[string]string{},
+		infos:    map[info]*info{},
+		pubIdx:   map[string]uint16{},
+		customID: map[string]typeCode{},
+	}
+}
+
+func invalidf(field, format string, args ...any) error {
+	return &events.FieldError{Field: field, Problem: "projections: " + fmt.Sprintf(format, args...)}
+}
+
+// maxChain bounds how far retractions of retractions are followed.
+const maxChain = 32
+
+// keeps reports whether the core stores a fact of type typ in a stream of
+// kind.
+func (x *core) keeps(kind string, typ typeCode) bool {
+	switch {
+	case x.needs&needTimeline != 0:
+		return true
+	case typ == tLeadership:
+		return true
+	}
+	return kind == "agreement" && x.needs&needAgreements != 0
+}
+
+// apply adds one event. See Set.Apply for the contract.
+func (x *core) apply(e *events.Event) error {
+	if e == nil {
+		return invalidf("", "nil event")
+	}
+	if e.Data == nil {
+		return invalidf("data", "is required")
+	}
+	typ := e.Data.EventType()
+	if e.Type != "" && e.Type != typ {
+		return invalidf("type", "%q does not match the payload type %q", e.Type, typ)
+	}
+	if e.OccurredAt.IsZero() {
+		return invalidf("occurred_at", "is required")
+	}
+	name := e.Stream
+	if name == "" {
+		name = e.Data.StreamName()
+	}
+	id := e.ID
+	if id == "" {
+		c := *e
+		c.Stream, c.Type = name, typ
+		if c.ReportedAt.IsZero() {
+			c.ReportedAt = c.OccurredAt
+		}
+		var err error
+		if id, err = events.DeriveID(x.codec, &c); err != nil {
+			return err
+		}
+	}
+	switch p := e.Data.(type) {
+	case *events.EventRetracted:
+		x.applyMeta(e, id, name, p.Target, true, nil, p.Agreement, p.Country)
+		return nil
+	case *events.EventCorrected:
+		x.applyMeta(e, id, name, p.Target, false, p, p.Agreement, p.Country)
+		return nil
+	}
+	if name == "" {
+		return invalidf("stream", "is required for %s when data names no agreement or country", typ)
+	}
+	x.applyFact(e, id, name, typ)
+	return nil
+}
+
+func (x *core) applyFact(e *events.Event, id, name, typName string) {
+	typ := x.typeCode(typName)
+	kind, _, _ := strings.Cut(name, "/")
+	if !x.keeps(kind, typ) {
+		return
+	}
+	si := x.streamIndex(name)
+	s := x.streams[si]
+	list := &s.facts
+	if typ == tLeadership {
+		list = &s.lead
+	}
+	f := fact{occ: packDate(e.OccurredAt), known: packDate(e.KnownAt()), id: lookupKey(id)}
+	i, dup := slices.BinarySearchFunc(*list, &f, func(a fact, b *fact) int { return cmpFacts(&a, b) })
+	if dup {
+		return // the same event again
+	}
+	f.id = x.idKey(id)
+	f.src = x.source(e.Source)
+	f.conf = confCode(e.Confidence)
+	f.typ = typ
+	if !e.RecordedAt.IsZero() {
+		f.flags |= fRecorded
+		f.rec = nanos(e.RecordedAt)
+	}
+	f.info = x.extract(e.Data, s)
+	ms := x.byTarget[id]
+	if len(ms) > 0 {
+		f.flags |= fTargeted
+		if typ == tLeadership {
+			s.leadTargeted++
+		}
+	}
+	*list = insertFact(*list, i, f)
+	x.nfacts++
+	if s.kind == "agreement" {
+		if r := f.ref(); r != nil && r.parties != nil {
+			x.addParties(si, r.parties)
+		}
+		for _, m := range ms {
+			if in, ok := x.decodeCorrection(m, f.typ); ok && in != nil && in.ref != nil && in.ref.parties != nil {
+				x.addParties(si, in.ref.parties)
+			}
+		}
+	}
+	x.offer(s, &f)
+}
+
+// offer extends the cached folds that f affects when f sorts after
+// everything they folded and nothing retracts or corrects it (the fast
+// path); otherwise it drops them, to be recomputed when next asked for.
+func (x *core) offer(s *stream, f *fact) {
+	if f.typ != tLeadership {
+		if s.kind == "agreement" && s.ag != nil && !s.ag.stepFact(f) {
+			s.ag = nil
+		}
+		return
+	}
+	if s.ld != nil && !s.ld.step(f) {
+		s.ld = nil
+	}
+	if s.kind != "country" {
+		return
+	}
+	for _, ai := range x.partyOf[s.key] {
+		a := x.streams[ai]
+		if a.ag != nil && !a.ag.stepLead(s.key, f) {
+			a.ag = nil
+		}
+	}
+}
+
+func (x *core) applyMeta(e *events.Event, id, name, target string, retract bool, c *events.EventCorrected, agreement, country string) {
+	if _, dup := x.metas[id]; dup {
+		return
+	}
+	m := &meta{
+		id: id, target: target, retract: retract,
+		known: packDate(e.KnownAt()), pos: e.Position,
+	}
+	if !e.RecordedAt.IsZero() {
+		m.hasRec, m.rec = true, nanos(e.RecordedAt)
+	}
+	if c != nil {
+		m.occ = packDate(c.OccurredAt)
+		if len(c.Data) > 0 {
+			m.data = slices.Clone(c.Data)
+		}
+	}
+	m.hints[0] = name
+	if agreement != "" {
+		m.hints[1] = events.AgreementStream(agreement)
+	}
+	if country != "" {
+		m.hints[2] = events.CountryStream(country)
+	}
+	x.metas[id] = m
+	x.byTarget[target] = append(x.byTarget[target], m)
+	x.touch(m, 0)
+}
+
+// touch follows m (through retractions of retractions) to the fact at the
+// end of the chain, marks it as targeted and drops the cached folds that
+// depend on it. A target not found in the hint streams is looked for by
+// settle, before the next query; one that has not arrived is marked when it
+// does.
+func (x *core) touch(m *meta, depth int) {
+	if depth > maxChain {
+		return
+	}
+	if t, ok := x.metas[m.target]; ok {
+		x.touch(t, depth+1)
+		return
+	}
+	key := lookupKey(m.target)
+	for _, h := range m.hints {
+		if h == "" {
+			continue
+		}
+		if s := x.stream(h); s != nil {
+			if f := s.find(key); f != nil {
+				x.hit(s, f, m.target)
+				return
+			}
+		}
+	}
+	x.unlocated = append(x.unlocated, m)
+}
+
+// settle finds the targets of unlocated metas with one pass over every
+// fact. Queries call it first.
+func (x *core) settle() {
+	if len(x.unlocated) == 0 {
+		return
+	}
+	want := make(map[string]string, len(x.unlocated))
+	for _, m := range x.unlocated {
+		want[lookupKey(m.target)] = m.target
+	}
+	x.unlocated = nil
+	for _, s := range x.streams {
+		for _, list := range [][]fact{s.facts, s.lead} {
+			for i := range list {
+				if id, ok := want[list[i].id]; ok {
+					x.hit(s, &list[i], id)
+				}
+			}
+		}
+	}
+}
+
+// hit marks fact f (with text id) of s as targeted and drops what depends
+// on it.
+func (x *core) hit(s *stream, f *fact, id string) {
+	if f.flags&fTargeted == 0 {
+		f.flags |= fTargeted
+		if f.typ == tLeadership {
+			s.leadTargeted++
+		}
+	}
+	if f.typ != tLeadership {
+		if s.kind == "agreement" {
+			for _, m := range x.byTarget[id] {
+				if in, ok := x.decodeCorrection(m, f.typ); ok && in != nil && in.ref != nil && in.ref.parties != nil {
+					x.addParties(x.byName[s.name], in.ref.parties)
+				}
+			}
+		}
+		s.ag = nil
+		return
+	}
+	s.ld = nil
+	if s.kind == "country" {
+		for _, ai := range x.partyOf[s.key] {
+			x.streams[ai].ag = nil
+		}
+	}
+}
+
+// find returns the fact with id key k, or nil.
+func (s *stream) find(k string) *fact {
+	for i := range s.facts {
+		if s.facts[i].id == k {
+			return &s.facts[i]
+		}
+	}
+	for i := range s.lead {
+		if s.lead[i].id == k {
+			return &s.lead[i]
+		}
+	}
+	return nil
+}
+
+func (x *core) streamIndex(name string) int32 {
+	if i, ok := x.byName[name]; ok {
+		return i
+	}
+	i := int32(len(x.streams))
+	name = strings.Clone(name)
+	kind, key, _ := strings.Cut(name, "/")
+	s := &stream{name: name, kind: x.intern(kind), key: key}
+	x.streams = append(x.streams, s)
+	x.byName[name] = i
+	switch kind {
+	case "agreement":
+		x.agSorted = nil
+		if ps := idParties(key); ps != nil {
+			x.addParties(i, ps)
+		}
+	case "country":
+		x.ctSorted = nil
+	}
+	return i
+}
+
+// addParties records that agreement stream si names parties.
+func (x *core) addParties(si int32, parties []string) {
+	s := x.streams[si]
+	for _, p := range parties {
+		p = x.intern(p)
+		if j, found := slices.BinarySearch(s.parties, p); !found {
+			s.parties = slices.Insert(s.parties, j, p)
+		}
+		l := x.partyOf[p]
+		if j, found := slices.BinarySearch(l, si); !found {
+			x.partyOf[p] = slices.Insert(l, j, si)
+		}
+	}
+}
+
+// idParties derives the parties from an agreement id built as the rules
+// say ("gbr-jpn-raa": GBR and JPN), or returns nil when the id is not of
+// that form. It is the fallback when no event of the agreement lists them.
+func idParties(id string) []string {
+	parts := strings.Split(id, "-")
+	if len(parts) < 3 {
+		return nil
+	}
+	out := make([]string, 0, len(parts)-1)
+	for _, p := range parts[:len(parts)-1] {
+		if len(p) != 3 {
+			return nil
+		}
+		for i := 0; i < 3; i++ {
+			if p[i] < 'a' || p[i] > 'z' {
+				return nil
+			}
+		}
+		out = append(out, strings.ToUpper(p))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func (x *core) typeCode(name string) typeCode {
+	if c := stdTypeCode(name); c != tUnknown {
+		return c
+	}
+	if c, ok := x.customID[name]; ok {
+		return c
+	}
+	c := numStdTypes + typeCode(len(x.custom))
+	name = strings.Clone(name)
+	x.custom = append(x.custom, name)
+	x.customID[name] = c
+	return c
+}
+
+func (x *core) typeName(c typeCode) string {
+	if c < numStdTypes {
+		return stdTypeName(c)
+	}
+	return x.custom[c-numStdTypes]
+}
+
+// intern returns the shared copy of a short string; a longer one is
+// copied into the arena.
+func (x *core) intern(s string) string {
+	if s == "" {
+		return s
+	}
+	if len(s) > 64 {
+		return x.arena.str(s)
+	}
+	if v, ok := x.strs[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	x.strs[s] = s
+	return s
+}
+
+// ref returns the reference of r, shared with the last one of stream s
+// when equal (an agreement's events repeat it), or nil when r is empty.
+func (x *core) ref(r *events.AgreementRef, s *stream) *aref {
+	if r.Parties == nil && r.Kind == "" && r.Title == "" {
+		return nil
+	}
+	var parties []string
+	if r.Parties != nil {
+		parties = slices.Clone(r.Parties)
+		slices.Sort(parties)
+		parties = slices.Compact(parties)
+	}
+	if s != nil && s.lastInfo != nil {
+		if l := s.lastInfo.ref; l.kind == r.Kind && l.title == r.Title && (l.parties == nil) == (parties == nil) && slices.Equal(l.parties, parties) {
+			return l
+		}
+	}
+	for i, p := range parties {
+		parties[i] = x.intern(p)
+	}
+	return &aref{parties: parties, kind: x.intern(r.Kind), title: x.arena.str(r.Title)}
+}
+
+// extract keeps what the projections use of a payload:
+//
+//	agreement_proposed          s1 proposed_by
+//	talks_opened                s1 location
+//	talks_round_held            s1 location, n round
+//	talks_stalled               s1 reason
+//	agreement_signed            s1 location, s2 signatories joined by ", "
+//	domestic_approval_completed s1 party, s2 body
+//	suspended, terminated       s1 reason, s2 by
+//	abandoned                   s1 reason
+//	leadership_changed          s1 office, s2 from, s3 to
+//	election_held               s1 body, s2 winner, s3 summary
+//	government_collapsed        s1 reason
+//	statement_issued            s1 speaker, s2 stance, s3 summary
+//	expectation_reported        s1 expected_type, s2 said_by, s3 summary, d expected_by
+//	political_event             s1 text, s2 plover_event, s3 cameo
+//
+// and, for lifecycle payloads, the agreement reference. Short strings are
+// interned and free text goes to the arena. An info without free text is
+// shared: through a map when it has no reference, else with the last one
+// of stream s (which may be nil).
+func (x *core) extract(p events.Payload, s *stream) *info {
+	var (
+		r      *aref
+		e      ext
+		shared = true
+	)
+	if l, ok := p.(events.Lifecycle); ok {
+		r = x.ref(l.Ref(), s)
+	}
+	text := func(s string) string {
+		if s != "" {
+			shared = false
+		}
+		return x.arena.str(s)
+	}
+	switch p := p.(type) {
+	case *events.AgreementProposed:
+		e.s1 = x.intern(p.ProposedBy)
+	case *events.TalksOpened:
+		e.s1 = x.intern(p.Location)
+	case *events.TalksRoundHeld:
+		e.s1, e.n = x.intern(p.Location), int32(p.Round)
+	case *events.TalksStalled:
+		e.s1 = text(p.Reason)
+	case *events.AgreementSigned:
+		e.s1, e.s2 = x.intern(p.Location), text(strings.Join(p.Signatories, ", "))
+	case *events.DomesticApprovalCompleted:
+		e.s1, e.s2 = x.intern(p.Party), x.intern(p.Body)
+	case *events.Suspended:
+		e.s1, e.s2 = text(p.Reason), x.intern(p.By)
+	case *events.Terminated:
+		e.s1, e.s2 = text(p.Reason), x.intern(p.By)
+	case *events.Abandoned:
+		e.s1 = text(p.Reason)
+	case *events.LeadershipChanged:
+		e.s1, e.s2, e.s3 = x.intern(p.Office), x.intern(p.From), x.intern(p.To)
+		shared = false
+	case *events.ElectionHeld:
+		e.s1, e.s2, e.s3 = x.intern(p.Body), x.intern(p.Winner), text(p.Summary)
+	case *events.GovernmentCollapsed:
+		e.s1 = text(p.Reason)
+	case *events.StatementIssued:
+		e.s1, e.s2, e.s3 = x.intern(p.Speaker), x.intern(p.Stance), text(p.Summary)
+	case *events.ExpectationReported:
+		e.s1, e.s2, e.s3, e.d = x.intern(p.ExpectedType), x.intern(p.SaidBy), text(p.Summary), packDate(p.ExpectedBy)
+		shared = false
+	case *events.PoliticalEvent:
+		e.s1, e.s2, e.s3 = text(p.Text), x.intern(p.PloverEvent), x.intern(p.CAMEO)
+	}
+	in := info{ref: r, ext: e}
+	switch {
+	case in == info{}:
+		return nil
+	case !shared:
+		return &in
+	case r == nil:
+		if v, ok := x.infos[in]; ok {
+			return v
+		}
+		v := &in
+		x.infos[in] = v
+		return v
+	case s != nil && s.lastInfo != nil && *s.lastInfo == in:
+		return s.lastInfo
+	}
+	v := &in
+	if s != nil {
+		s.lastInfo = v
+	}
+	return v
+}
+
+// decodeCorrection decodes a correction's replacement data as the target's
+// type. ok is false when the correction gives no data, or data that does
+// not decode strictly or validate as that type: such data is ignored (the
+// correction's occurred_at still applies).
+func (x *core) decodeCorrection(m *meta, typ typeCode) (*info, bool) {
+	if m.retract || len(m.data) == 0 {
+		return nil, false
+	}
+	if !m.decDone || m.decTyp != typ {
+		m.decDone, m.decTyp, m.decOK, m.decInfo = true, typ, false, nil
+		p, err := x.codec.Decode(x.typeName(typ), 0, m.data)
+		if err == nil && p.Validate() == nil {
+			m.decOK = true
+			m.decInfo = x.extract(p, nil)
+		}
+	}
+	return m.decInfo, m.decOK
+}
+
+// live reports whether meta m takes effect at cut k: it is known at k and
+// no retraction that takes effect at k retracts it.
+func (x *core) live(m *meta, k *cutK, depth int) bool {
+	if !k.knows(m.known, m.hasRec, m.rec) {
+		return false
+	}
+	if depth >= maxChain {
+		return true
+	}
+	for _, r := range x.byTarget[m.id] {
+		if r.retract && x.live(r, k, depth+1) {
+			return false
+		}
+	}
+	return true
+}
+
+// view returns f as the cut k sees it: ok is false when f is not known at
+// k, is retracted, or (after corrections) has not occurred by k's AsOf.
+// corrected reports that a correction changed it.
+func (x *core) view(f *fact, k *cutK) (v fact, ok, corrected bool) {
+	if !k.knows(f.known, f.flags&fRecorded != 0, f.rec) {
+		return v, false, false
+	}
+	v = *f
+	if f.flags&fTargeted != 0 {
+		var buf [4]*meta
+		cs := buf[:0]
+		for _, m := range x.byTarget[idText(f.id)] {
+			if !x.live(m, k, 0) {
+				continue
+			}
+			if m.retract {
+				return v, false, false
+			}
+			cs = append(cs, m)
+		}
+		slices.SortFunc(cs, func(a, b *meta) int {
+			return cmp.Or(cmp.Compare(a.known, b.known), cmp.Compare(a.pos, b.pos), strings.Compare(a.id, b.id))
+		})
+		for _, m := range cs {
+			if m.occ != 0 {
+				v.occ, corrected = m.occ, true
+			}
+			if in, ok := x.decodeCorrection(m, f.typ); ok {
+				v.info, corrected = in, true
+			}
+		}
+	}
+	return v, k.reaches(v.occ), corrected
+}
+
+// collect appends to items the facts of list as k sees them, with country
+// set, and reports whether a correction moved one (so items may need
+// sorting).
+func (x *core) collect(items []item, list []fact, k *cutK, country string) ([]item, bool) {
+	moved := false
+	for i := range list {
+		v, ok, corrected := x.view(&list[i], k)
+		if !ok {
+			continue
+		}
+		if corrected && v.occ != list[i].occ {
+			moved = true
+		}
+		items = append(items, item{f: v, country: country})
+	}
+	return items, moved
+}
+
+func sortItems(items []item) {
+	slices.SortFunc(items, func(a, b item) int { return cmpFacts(&a.f, &b.f) })
+}
+
+// sortedStreams returns the indexes of the streams of a kind, by key.
+func (x *core) sortedStreams(kind string) []int32 {
+	cache := &x.agSorted
+	if kind == "country" {
+		cache = &x.ctSorted
+	}
+	if *cache == nil {
+		out := []int32{}
+		for i, s := range x.streams {
+			if s.kind == kind {
+				out = append(out, int32(i))
+			}
+		}
+		slices.SortFunc(out, func(a, b int32) int { return strings.Compare(x.streams[a].key, x.streams[b].key) })
+		*cache = out
+	}
+	return *cache
+}
+
+func (x *core) stream(name string) *stream {
+	if i, ok := x.byName[name]; ok {
+		return x.streams[i]
+	}
+	return nil
+}
