@@ -1,6 +1,7 @@
 # accord: the one entry point. `make run` and `make test` are all a fresh
 # machine needs (Go 1.26; PostgreSQL only for the PostgreSQL tests).
 
+SHELL   := /bin/bash
 GO      ?= go
 BIN     := bin/accord
 PKGS    := ./...
@@ -17,9 +18,14 @@ build:
 run: build
 	./$(BIN) demo
 
-## test: the test suite (PostgreSQL tests skip unless CI=true, where they must pass)
+## test: the test suite (PostgreSQL tests skip unless CI=true, where they must pass).
+## The full verbose log goes to artifacts/test.log; the terminal shows each
+## package's result, the catch-up counts and any failure.
 test:
-	$(GO) test -count=1 -timeout 12m $(PKGS)
+	@mkdir -p artifacts
+	@set -o pipefail; $(GO) test -count=1 -v -timeout 14m $(PKGS) 2>&1 | tee artifacts/test.log \
+	  | grep --line-buffered -E '^(ok|FAIL|panic:|--- FAIL)|^\s+--- FAIL|catch-up:|missed=|^\s+\S+_test\.go:[0-9]+:' \
+	  || { echo "tests failed; the full log is in artifacts/test.log"; exit 1; }
 
 ## test-full: the long tests at full size (100,000-event concurrent catch-up)
 test-full:

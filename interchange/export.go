@@ -81,6 +81,7 @@ var (
 		events.TypeExpectationReported:       {"", "", "", []string{"future"}},
 		events.TypeEventRetracted:            {},
 		events.TypeEventCorrected:            {},
+		events.TypeScenarioSaved:             {},
 	}
 )
 

@@ -415,7 +415,14 @@ func stripEnvelope(t *testing.T, f Format, data []byte) []byte {
 // back onto themselves; everything else comes back as political_event.
 func TestExportCodingReadsBack(t *testing.T) {
 	c := events.NewCodec()
-	evs := accordSample(t)
+	var evs []events.Event
+	for _, e := range accordSample(t) {
+		// A saved scenario names no country: without its envelope no
+		// event-data reader can take it.
+		if e.Type != events.TypeScenarioSaved {
+			evs = append(evs, e)
+		}
+	}
 	kinds := map[string]bool{}
 	for k := range kindPhrases {
 		kinds[k] = true

@@ -53,6 +53,7 @@ var exportNotes = map[string]string{
 	events.TypeLeadershipChanged:   "RETREAT resign only when the reason is a resignation; otherwise has_event false.",
 	events.TypeStatementIssued:     "by stance: positive 051 SUPPORT, negative 111 ACCUSE, neutral or mixed 010 with has_event false (PLOVER does not code statements).",
 	events.TypeExpectationReported: "has_event false, context future.",
+	events.TypeScenarioSaved:       "a saved what-if scenario, not a political event: no coding, exported only for round trips.",
 	events.TypePoliticalEvent:      "its own coding; a PLOVER event derived from the CAMEO code when it has none.",
 }
 
@@ -61,7 +62,7 @@ var exportNotes = map[string]string{
 func Mappings() []Mapping {
 	order := append(events.LifecycleTypes(), events.TypeLeadershipChanged, events.TypeElectionHeld,
 		events.TypeGovernmentCollapsed, events.TypeStatementIssued, events.TypeExpectationReported,
-		events.TypeEventRetracted, events.TypeEventCorrected, events.TypePoliticalEvent)
+		events.TypeEventRetracted, events.TypeEventCorrected, events.TypeScenarioSaved, events.TypePoliticalEvent)
 	var out []Mapping
 	for _, t := range order {
 		tc := typeCodings[t]

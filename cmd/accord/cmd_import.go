@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/accord-dev/accord/dataset"
 	"github.com/accord-dev/accord/events"
+	"github.com/accord-dev/accord/interchange"
 	"github.com/accord-dev/accord/store"
 )
 
@@ -22,19 +24,32 @@ const maxImportBytes = 256 << 20
 const maxReportedErrors = 20
 
 func (m *Main) importCommand(g *globalFlags) *cobra.Command {
-	var bundled bool
+	var (
+		bundled     bool
+		format      string
+		skipInvalid bool
+	)
 	cmd := &cobra.Command{
 		Use:   "import [FILE|-]",
-		Short: "Import events from a JSON-lines file (or stdin), all or nothing",
+		Short: "Import events from a JSON-lines file (or stdin), all or nothing; or PLOVER / CAMEO CSV",
 		Long: `Import events in the wire format, one JSON object per line (see the README).
 
 The whole input is validated first: if any line is bad, nothing is imported
 and the errors name the line and the field. Events already in the log (same
 id, or the same content when no id is given) are skipped, so importing the
-same file twice changes nothing. --bundled imports accord's bundled history.`,
+same file twice changes nothing. --bundled imports accord's bundled history.
+
+--format plover reads PLOVER records (JSON lines, e.g. POLECAT); --format
+cameo-csv reads ICEWS- or GDELT-style CAMEO-coded CSV. Records that map onto
+accord's types become those events; the rest become political_event with
+their original coding, and a summary counts every outcome. A file with any
+bad record imports nothing unless --skip-invalid is given, which imports the
+good records and reports the bad ones.`,
 		Example: `  accord import events.jsonl
   cat events.jsonl | accord import -
-  accord import --bundled`,
+  accord import --bundled
+  accord import --format plover polecat.jsonl
+  accord import --format cameo-csv --skip-invalid icews.tsv`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var (
@@ -55,8 +70,15 @@ same file twice changes nothing. --bundled imports accord's bundled history.`,
 				}
 				name = args[0]
 			}
-			evs, err := m.parseImport(data)
-			if err != nil {
+			var evs []events.Event
+			if format == "" || format == "jsonl" {
+				if skipInvalid {
+					return fmt.Errorf("%w: --skip-invalid goes with --format plover or cameo-csv", events.ErrInvalid)
+				}
+				if evs, err = m.parseImport(data); err != nil {
+					return err
+				}
+			} else if evs, err = m.parseInterchange(format, data, skipInvalid); err != nil {
 				return err
 			}
 			s, err := m.openStore(cmd.Context(), g)
@@ -72,8 +94,38 @@ same file twice changes nothing. --bundled imports accord's bundled history.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "jsonl", "input format: jsonl (accord's wire format), plover or cameo-csv")
+	cmd.Flags().BoolVar(&skipInvalid, "skip-invalid", false, "with plover or cameo-csv: import the good records and report the bad ones")
 	cmd.Flags().BoolVar(&bundled, "bundled", false, "import the bundled history (Japan's reciprocal access agreements and related events)")
 	return cmd
+}
+
+// parseInterchange reads PLOVER or CAMEO CSV input, prints the summary of
+// outcomes, and returns the events to import: none when any record is bad,
+// unless skipInvalid.
+func (m *Main) parseInterchange(format string, data []byte, skipInvalid bool) ([]events.Event, error) {
+	f, err := interchange.ParseFormat(format)
+	if err != nil {
+		return nil, err
+	}
+	res, err := interchange.Read(m.Codec, f, bytes.NewReader(data), interchange.ReadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(m.Stdout, res.Summary())
+	if len(res.Bad) > 0 {
+		if !skipInvalid {
+			return nil, fmt.Errorf("%w; nothing was imported (use --skip-invalid to import the good records)", res.Err())
+		}
+		fmt.Fprintf(m.Stdout, "skipped %d bad records:\n", len(res.Bad))
+		for _, b := range res.Bad {
+			fmt.Fprintf(m.Stdout, "  %s\n", b)
+		}
+	}
+	if len(res.Events) == 0 {
+		return nil, fmt.Errorf("%w: no importable records", events.ErrInvalid)
+	}
+	return res.Events, nil
 }
 
 // readInput reads a file, or stdin for "-", up to maxImportBytes.

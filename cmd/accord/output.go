@@ -93,3 +93,10 @@ func (p *progress) finish() {
 		fmt.Fprintln(p.w)
 	}
 }
+
+// writeJSONLine writes v as one compact JSON line.
+func writeJSONLine(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -43,6 +43,7 @@ The log lives in an embedded SQLite file by default, or in PostgreSQL when
 		m.initCommand(g),
 		m.appendCommand(g),
 		m.importCommand(g),
+		m.exportCommand(g),
 		m.logCommand(g),
 		m.demoCommand(g),
 		m.agreementsCommand(g),
