@@ -549,7 +549,7 @@ func (x *core) agreementFold(s *stream, cut Cut) *agFold {
 func (x *core) agreementStates(cut Cut) []AgreementState {
 	x.settle()
 	out := []AgreementState{}
-	for _, si := range x.sortedStreams("agreement") {
+	for _, si := range x.sortedStreams(agreementStream) {
 		if a := x.agreementFold(x.streams[si], cut); a.present {
 			out = append(out, x.agreementOut(a, cut))
 		}

@@ -32,14 +32,34 @@ type meta struct {
 // stream holds the facts of one stream in valid-time order, and the cached
 // folds over them.
 type stream struct {
-	name, kind, key string
-	facts           []fact   // every fact but leadership changes, sorted by cmpFacts
-	lead            []fact   // leadership_changed facts, sorted by cmpFacts
-	leadTargeted    int      // how many facts of lead are targeted
-	parties         []string // agreement streams: every party ever named (a superset), sorted
-	lastInfo        *info    // the last info with a reference stored here, for sharing
-	ag              *agFold  // cached fold of everything; nil when stale or not yet asked for
-	ld              *ldFold  // likewise for leadership
+	name, key    string // "agreement/gbr-jpn-raa", "gbr-jpn-raa"
+	kind         streamKind
+	facts        []fact   // every fact but leadership changes, sorted by cmpFacts
+	lead         []fact   // leadership_changed facts, sorted by cmpFacts
+	leadTargeted int32    // how many facts of lead are targeted
+	parties      []string // agreement streams: every party ever named (a superset), sorted
+	lastInfo     *info    // the last info with a reference stored here, for sharing
+	ag           *agFold  // cached fold of everything; nil when stale or not yet asked for
+	ld           *ldFold  // likewise for leadership
+}
+
+// streamKind is the part of a stream's name before the slash.
+type streamKind uint8
+
+const (
+	otherStream streamKind = iota
+	agreementStream
+	countryStream
+)
+
+func kindOf(name string) streamKind {
+	switch {
+	case strings.HasPrefix(name, "agreement/"):
+		return agreementStream
+	case strings.HasPrefix(name, "country/"):
+		return countryStream
+	}
+	return otherStream
 }
 
 // needs says which facts a core keeps.
@@ -117,14 +137,14 @@ const maxChain = 32
 
 // keeps reports whether the core stores a fact of type typ in a stream of
 // kind.
-func (x *core) keeps(kind string, typ typeCode) bool {
+func (x *core) keeps(kind streamKind, typ typeCode) bool {
 	switch {
 	case x.needs&needTimeline != 0:
 		return true
 	case typ == tLeadership:
 		return true
 	}
-	return kind == "agreement" && x.needs&needAgreements != 0
+	return kind == agreementStream && x.needs&needAgreements != 0
 }
 
 // apply adds one event. See Set.Apply for the contract.
@@ -175,8 +195,7 @@ func (x *core) apply(e *events.Event) error {
 
 func (x *core) applyFact(e *events.Event, id, name, typName string) {
 	typ := x.typeCode(typName)
-	kind, _, _ := strings.Cut(name, "/")
-	if !x.keeps(kind, typ) {
+	if !x.keeps(kindOf(name), typ) {
 		return
 	}
 	si := x.streamIndex(name)
@@ -185,12 +204,11 @@ func (x *core) applyFact(e *events.Event, id, name, typName string) {
 	if typ == tLeadership {
 		list = &s.lead
 	}
-	f := fact{occ: packDate(e.OccurredAt), known: packDate(e.KnownAt()), id: lookupKey(id)}
+	f := fact{occ: packDate(e.OccurredAt), known: packDate(e.KnownAt()), id: x.idKey(id)}
 	i, dup := slices.BinarySearchFunc(*list, &f, func(a fact, b *fact) int { return cmpFacts(&a, b) })
 	if dup {
-		return // the same event again
+		return // the same event again (its id's few bytes in the arena are lost)
 	}
-	f.id = x.idKey(id)
 	f.src = x.source(e.Source)
 	f.conf = confCode(e.Confidence)
 	f.typ = typ
@@ -208,7 +226,7 @@ func (x *core) applyFact(e *events.Event, id, name, typName string) {
 	}
 	*list = insertFact(*list, i, f)
 	x.nfacts++
-	if s.kind == "agreement" {
+	if s.kind == agreementStream {
 		if r := f.ref(); r != nil && r.parties != nil {
 			x.addParties(si, r.parties)
 		}
@@ -226,7 +244,7 @@ func (x *core) applyFact(e *events.Event, id, name, typName string) {
 // path); otherwise it drops them, to be recomputed when next asked for.
 func (x *core) offer(s *stream, f *fact) {
 	if f.typ != tLeadership {
-		if s.kind == "agreement" && s.ag != nil && !s.ag.stepFact(f) {
+		if s.kind == agreementStream && s.ag != nil && !s.ag.stepFact(f) {
 			s.ag = nil
 		}
 		return
@@ -234,7 +252,7 @@ func (x *core) offer(s *stream, f *fact) {
 	if s.ld != nil && !s.ld.step(f) {
 		s.ld = nil
 	}
-	if s.kind != "country" {
+	if s.kind != countryStream {
 		return
 	}
 	for _, ai := range x.partyOf[s.key] {
@@ -334,7 +352,7 @@ func (x *core) hit(s *stream, f *fact, id string) {
 		}
 	}
 	if f.typ != tLeadership {
-		if s.kind == "agreement" {
+		if s.kind == agreementStream {
 			for _, m := range x.byTarget[id] {
 				if in, ok := x.decodeCorrection(m, f.typ); ok && in != nil && in.ref != nil && in.ref.parties != nil {
 					x.addParties(x.byName[s.name], in.ref.parties)
@@ -345,7 +363,7 @@ func (x *core) hit(s *stream, f *fact, id string) {
 		return
 	}
 	s.ld = nil
-	if s.kind == "country" {
+	if s.kind == countryStream {
 		for _, ai := range x.partyOf[s.key] {
 			x.streams[ai].ag = nil
 		}
@@ -373,17 +391,17 @@ func (x *core) streamIndex(name string) int32 {
 	}
 	i := int32(len(x.streams))
 	name = strings.Clone(name)
-	kind, key, _ := strings.Cut(name, "/")
-	s := &stream{name: name, kind: x.intern(kind), key: key}
+	_, key, _ := strings.Cut(name, "/")
+	s := &stream{name: name, kind: kindOf(name), key: key}
 	x.streams = append(x.streams, s)
 	x.byName[name] = i
-	switch kind {
-	case "agreement":
+	switch s.kind {
+	case agreementStream:
 		x.agSorted = nil
 		if ps := idParties(key); ps != nil {
 			x.addParties(i, ps)
 		}
-	case "country":
+	case countryStream:
 		x.ctSorted = nil
 	}
 	return i
@@ -472,19 +490,21 @@ func (x *core) ref(r *events.AgreementRef, s *stream) *aref {
 	if r.Parties == nil && r.Kind == "" && r.Title == "" {
 		return nil
 	}
-	var parties []string
-	if r.Parties != nil {
-		parties = slices.Clone(r.Parties)
-		slices.Sort(parties)
-		parties = slices.Compact(parties)
+	parties := r.Parties
+	if !slices.IsSorted(parties) || hasAdjacentDup(parties) {
+		parties = slices.Compact(slices.Sorted(slices.Values(parties)))
 	}
 	if s != nil && s.lastInfo != nil {
 		if l := s.lastInfo.ref; l.kind == r.Kind && l.title == r.Title && (l.parties == nil) == (parties == nil) && slices.Equal(l.parties, parties) {
 			return l
 		}
 	}
-	for i, p := range parties {
-		parties[i] = x.intern(p)
+	if parties != nil {
+		own := make([]string, len(parties))
+		for i, p := range parties {
+			own[i] = x.intern(p)
+		}
+		parties = own
 	}
 	return &aref{parties: parties, kind: x.intern(r.Kind), title: x.arena.str(r.Title)}
 }
@@ -564,22 +584,38 @@ func (x *core) extract(p events.Payload, s *stream) *info {
 	case in == info{}:
 		return nil
 	case !shared:
-		return &in
+		return newInfo(in)
 	case r == nil:
 		if v, ok := x.infos[in]; ok {
 			return v
 		}
-		v := &in
+		v := newInfo(in)
 		x.infos[in] = v
 		return v
 	case s != nil && s.lastInfo != nil && *s.lastInfo == in:
 		return s.lastInfo
 	}
-	v := &in
+	v := newInfo(in)
 	if s != nil {
 		s.lastInfo = v
 	}
 	return v
+}
+
+func newInfo(in info) *info {
+	v := new(info)
+	*v = in
+	return v
+}
+
+// hasAdjacentDup reports whether two neighbours of l are equal.
+func hasAdjacentDup(l []string) bool {
+	for i := 1; i < len(l); i++ {
+		if l[i] == l[i-1] {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeCorrection decodes a correction's replacement data as the target's
@@ -676,9 +712,9 @@ func sortItems(items []item) {
 }
 
 // sortedStreams returns the indexes of the streams of a kind, by key.
-func (x *core) sortedStreams(kind string) []int32 {
+func (x *core) sortedStreams(kind streamKind) []int32 {
 	cache := &x.agSorted
-	if kind == "country" {
+	if kind == countryStream {
 		cache = &x.ctSorted
 	}
 	if *cache == nil {

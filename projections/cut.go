@@ -13,7 +13,9 @@ import (
 //   - KnownAt (reporting time): included iff e.KnownAt().ReachedBy(KnownAt),
 //     that is, it had been reported by then.
 //   - RecordedBy (transaction time): included iff the event has no
-//     RecordedAt or !e.RecordedAt.After(RecordedBy).
+//     RecordedAt or !e.RecordedAt.After(RecordedBy). (The folds compare
+//     nanoseconds since 1970, so instants outside the years 1678 to 2262
+//     are clamped to that range.)
 //
 // Partial dates: a date known only to the month or year counts from the
 // first day of its period ("2022-05" has happened, or been reported, by any

@@ -39,7 +39,7 @@ func (l *Leadership) Apply(e *events.Event) error { return l.x.apply(e) }
 func (l *Leadership) At(cut Cut) []OfficeState {
 	l.x.settle()
 	out := []OfficeState{}
-	for _, si := range l.x.sortedStreams("country") {
+	for _, si := range l.x.sortedStreams(countryStream) {
 		out = append(out, l.x.offices(l.x.streams[si], cut)...)
 	}
 	return out

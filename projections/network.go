@@ -77,7 +77,7 @@ func (n *Network) At(cut Cut) NetworkState {
 	n.x.settle()
 	var edges []Edge
 	count := map[string]int{}
-	for _, si := range n.x.sortedStreams("agreement") {
+	for _, si := range n.x.sortedStreams(agreementStream) {
 		a := n.x.agreementFold(n.x.streams[si], cut)
 		if !a.present || !InNetwork(a.stage) {
 			continue

@@ -59,8 +59,9 @@
 // # Identity
 //
 // Events are identified by ID (derived with events.DeriveID when empty, as
-// events.Normalize would). Applying an event whose ID has already been
-// applied is a no-op, so redelivery is harmless.
+// events.Normalize would), which must be unique in the log, as the stores
+// guarantee. Applying the same event again is a no-op, so redelivery is
+// harmless.
 //
 // # Determinism and concurrency
 //
