@@ -74,9 +74,15 @@ func (c ProjectorConfig) Validate() error {
 // checkpoint row, and the one that finds the checkpoint moved gets an
 // error (ErrConflict) and should Load again.
 type Projector struct {
-	cfg      ProjectorConfig
-	set      *projections.Set
-	hashes   map[string]uint64
+	cfg ProjectorConfig
+	// Only the projection named by cfg.Name is non-nil: each keeps just
+	// the facts it needs.
+	agreements *projections.Agreements
+	leadership *projections.Leadership
+	network    *projections.Network
+	timeline   *projections.Timeline
+	apply1     func(e *events.Event) error
+	hashes     map[string]uint64
 	streams  map[string]bool
 	position int64
 }
@@ -93,7 +99,21 @@ func NewProjector(cfg ProjectorConfig) (*Projector, error) {
 }
 
 func (p *Projector) resetMemory() {
-	p.set = projections.NewSet(p.cfg.Codec)
+	p.agreements, p.leadership, p.network, p.timeline = nil, nil, nil, nil
+	switch p.cfg.Name {
+	case Agreements:
+		p.agreements = projections.NewAgreements(p.cfg.Codec)
+		p.apply1 = p.agreements.Apply
+	case Leadership:
+		p.leadership = projections.NewLeadership(p.cfg.Codec)
+		p.apply1 = p.leadership.Apply
+	case Network:
+		p.network = projections.NewNetwork(p.cfg.Codec)
+		p.apply1 = p.network.Apply
+	case Timeline:
+		p.timeline = projections.NewTimeline(p.cfg.Codec)
+		p.apply1 = p.timeline.Apply
+	}
 	p.hashes = map[string]uint64{}
 	p.streams = map[string]bool{}
 	p.position = 0
@@ -104,10 +124,6 @@ func (p *Projector) Name() string { return p.cfg.Name }
 
 // Position returns the position of the last event applied and committed.
 func (p *Projector) Position() int64 { return p.position }
-
-// Set returns the in-memory projections (read-only for callers; not safe
-// for concurrent use with Handle).
-func (p *Projector) Set() *projections.Set { return p.set }
 
 // Load reads the projection's checkpoint and folds the log up to it in
 // memory, without writing: the tables already hold that state.
@@ -139,7 +155,7 @@ func (p *Projector) Load(ctx context.Context, src EventSource) error {
 func (p *Projector) apply(e *events.Event) {
 	// Apply rejects only events without data, date or stream, which the
 	// log never holds.
-	_ = p.set.Apply(e)
+	_ = p.apply1(e)
 	p.streams[e.Stream] = true
 }
 

@@ -35,19 +35,19 @@ func (p *Projector) entities(page []events.Event, all bool) map[string]*entityRo
 	switch p.cfg.Name {
 	case Agreements:
 		if scope.everything {
-			for _, st := range p.set.Agreements.At(projections.Cut{}) {
+			for _, st := range p.agreements.At(projections.Cut{}) {
 				keep(st.ID, agreementRows(&st))
 			}
 			// Agreements that no longer exist (every event retracted).
 			for key := range p.hashes {
-				if _, ok := p.set.Agreements.Get(key, projections.Cut{}); !ok {
+				if _, ok := p.agreements.Get(key, projections.Cut{}); !ok {
 					keep(key, nil)
 				}
 			}
 			return out
 		}
 		for id := range scope.agreements {
-			if st, ok := p.set.Agreements.Get(id, projections.Cut{}); ok {
+			if st, ok := p.agreements.Get(id, projections.Cut{}); ok {
 				keep(id, agreementRows(&st))
 			} else {
 				keep(id, nil)
@@ -58,7 +58,7 @@ func (p *Projector) entities(page []events.Event, all bool) map[string]*entityRo
 			return out
 		}
 		seen := map[string]bool{}
-		for _, o := range p.set.Leadership.At(projections.Cut{}) {
+		for _, o := range p.leadership.At(projections.Cut{}) {
 			key := o.Country + "|" + o.Office
 			seen[key] = true
 			keep(key, officeRows(&o))
@@ -72,7 +72,7 @@ func (p *Projector) entities(page []events.Event, all bool) map[string]*entityRo
 		if !scope.everything && len(scope.agreements) == 0 {
 			return out
 		}
-		n := p.set.Network.At(projections.Cut{})
+		n := p.network.At(projections.Cut{})
 		keep(networkKey, networkRows(&n))
 	case Timeline:
 		streams := scope.streams
@@ -80,7 +80,7 @@ func (p *Projector) entities(page []events.Event, all bool) map[string]*entityRo
 			streams = p.streams
 		}
 		for s := range streams {
-			entries := p.set.Timeline.Stream(s, projections.Cut{})
+			entries := p.timeline.Stream(s, projections.Cut{})
 			if len(entries) == 0 {
 				keep(s, nil)
 				continue
