@@ -37,7 +37,7 @@
 //     milestone (earlier legs are unknown, not zero). The Kaplan–Meier
 //     survival curve is linearly interpolated between its event times
 //     (which spreads each step over the interval before it, giving smooth
-//     quantiles), and beyond the last observation, when survival has not
+//     quantiles), and beyond the last event time, when survival has not
 //     reached zero, it continues with an exponential tail whose rate is the
 //     class's events per day at risk (the constant-hazard estimate). An
 //     agreement already in a leg for e days draws its remaining time from

@@ -104,5 +104,5 @@ func (m *Main) printDemo(set *projections.Set) error {
 			fmt.Fprintf(w, "  %-24s open blocker: %s became %s of %s on %s\n", "", b.To, b.Office, b.Country, dateText(b.Date))
 		}
 	}
-	return nil
+	return m.printScenarioHeadline()
 }

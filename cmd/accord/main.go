@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,6 +60,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	fmt.Fprintf(m.Stderr, "accord: %v\n", err)
 	if errors.Is(err, context.Canceled) {
 		return 130
+	}
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		// cobra's own error for a mistyped command: invalid input.
+		return events.KindInvalid.ExitCode()
 	}
 	return events.KindOf(err).ExitCode()
 }
