@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/readmodel"
@@ -46,6 +49,10 @@ type Config struct {
 	// Progress, when set, is called after each committed page with the
 	// projection name and its new position.
 	Progress func(name string, position int64)
+	// Metrics, when set, receives watermill's router metrics (handler
+	// execution time, messages processed) under the namespace "accord",
+	// subsystem "runner". Registering twice (a restarted runner) is fine.
+	Metrics prometheus.Registerer
 }
 
 func (c Config) withDefaults() Config {
@@ -102,6 +109,9 @@ func Run(ctx context.Context, cfg Config) error {
 		middleware.Recoverer,
 		middleware.Retry{MaxRetries: cfg.MaxRetries, InitialInterval: 20 * time.Millisecond, MaxInterval: time.Second, Multiplier: 2, Logger: logger}.Middleware,
 	)
+	if cfg.Metrics != nil {
+		metrics.NewPrometheusMetricsBuilder(cfg.Metrics, "accord", "runner").AddPrometheusRouterMetrics(router)
+	}
 	sub := &logSubscriber{
 		log:       cfg.Log,
 		start:     func(_ context.Context, topic string) (int64, error) { return byName[topic].Position(), nil },

@@ -53,6 +53,9 @@ The log lives in an embedded SQLite file by default, or in PostgreSQL when
 		m.timelineCommand(g),
 		m.replayCommand(g),
 		m.statusCommand(g),
+		m.serveCommand(g),
+		m.forecastCommand(g),
+		m.scenarioCommand(g),
 	)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
