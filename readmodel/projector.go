@@ -83,8 +83,8 @@ type Projector struct {
 	timeline   *projections.Timeline
 	apply1     func(e *events.Event) error
 	hashes     map[string]uint64
-	streams  map[string]bool
-	position int64
+	streams    map[string]bool
+	position   int64
 }
 
 // NewProjector returns a Projector at position 0; call Load before Handle.
