@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/accord-dev/accord/backtest"
+	"github.com/accord-dev/accord/dataset"
 	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/examples"
 	"github.com/accord-dev/accord/scenarios"
@@ -31,6 +33,10 @@ type ScenarioEngine struct {
 	mu       sync.Mutex
 	events   []events.Event
 	position int64
+
+	casesOnce sync.Once
+	cases     []backtest.Case
+	casesErr  error
 }
 
 // MaxConcurrent is how many scenario runs and forecasts a ScenarioEngine
@@ -185,4 +191,38 @@ func (e *ScenarioEngine) Forecast(ctx context.Context, q ForecastQuery) (*Foreca
 		return nil, fmt.Errorf("forecast chart: %w", err)
 	}
 	return &ForecastResult{Forecast: f, ChartSVG: svg.String()}, nil
+}
+
+// Backtest implements Scenarios: the bundled cases (derived from the
+// bundled history, as `accord backtest` derives them) against the log as
+// it is now. A log without the bundled agreements gives a not-found error
+// naming them.
+func (e *ScenarioEngine) Backtest(ctx context.Context, q BacktestQuery) (*backtest.Report, error) {
+	e.casesOnce.Do(func() {
+		hist, err := dataset.History(e.codec)
+		if err != nil {
+			e.casesErr = err
+			return
+		}
+		e.cases, e.casesErr = backtest.DeriveCases(hist, e.codec, backtest.BundledOffsets())
+	})
+	if e.casesErr != nil {
+		return nil, e.casesErr
+	}
+	log, err := e.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer e.release()
+	name, model := "follow-up", backtest.DefaultModel()
+	if q.Model == "censor-at-cut" {
+		name, model = q.Model, backtest.CensorAtCutModel()
+	}
+	return backtest.Run(log, e.cases, backtest.Options{
+		Runs: q.Runs, Seed: q.Seed, Workers: 2, RecordedBy: q.RecordedBy,
+		Model: &model, ModelName: name, Codec: e.codec,
+	})
 }

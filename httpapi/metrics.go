@@ -56,7 +56,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}),
 		scenarioRuns: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "accord_scenario_run_duration_seconds",
-			Help:    "Run time of scenario runs and forecasts, by kind (scenario, forecast) and outcome.",
+			Help:    "Run time of scenario runs, forecasts and backtests, by kind (scenario, forecast, backtest) and outcome.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"kind", "outcome"}),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -96,7 +96,8 @@ func (m *Metrics) observeHTTP(method, route string, code int, d time.Duration) {
 	m.httpDuration.WithLabelValues(method, route).Observe(d.Seconds())
 }
 
-// ObserveScenarioRun records the run time of a scenario run or forecast.
+// ObserveScenarioRun records the run time of a scenario run, forecast or
+// backtest.
 func (m *Metrics) ObserveScenarioRun(kind, outcome string, d time.Duration) {
 	m.scenarioRuns.WithLabelValues(kind, outcome).Observe(d.Seconds())
 }

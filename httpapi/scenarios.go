@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accord-dev/accord/backtest"
 	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/projections"
 	"github.com/accord-dev/accord/scenarios"
@@ -25,7 +26,25 @@ type Scenarios interface {
 	Run(ctx context.Context, name string, opts RunOptions) (*ScenarioRun, error)
 	// Forecast forecasts when an agreement reaches a stage.
 	Forecast(ctx context.Context, q ForecastQuery) (*ForecastResult, error)
+	// Backtest scores the forecasts of the bundled backtest cases against
+	// what happened (see package backtest).
+	Backtest(ctx context.Context, q BacktestQuery) (*backtest.Report, error)
 }
+
+// BacktestQuery is GET /v1/backtest: runs per case, seed, an optional
+// transaction-time limit (zero: none) and accord's model ("follow-up",
+// the model of GET /v1/forecast, or "censor-at-cut",
+// backtest.CensorAtCutModel).
+type BacktestQuery struct {
+	Runs       int
+	Seed       uint64
+	RecordedBy time.Time
+	Model      string
+}
+
+// MaxHTTPBacktestRuns bounds the runs per case of GET /v1/backtest (each
+// request forecasts every bundled case).
+const MaxHTTPBacktestRuns = 20_000
 
 // ScenarioInfo describes a scenario that can be run.
 type ScenarioInfo struct {
@@ -216,9 +235,52 @@ func outcomeOf(err error) string {
 	return events.KindOf(err).String()
 }
 
-// getBacktest answers GET /v1/backtest: backtests have not landed yet.
+// getBacktest answers GET /v1/backtest: the bundled backtest cases
+// forecast with what was known at each case's known_at and scored against
+// what happened, with the naive and uniform baselines (the JSON of
+// `accord backtest --output json`).
 func (s *Server) getBacktest(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, errNotImplemented("backtests are not available yet: GET /v1/backtest will answer once the backtest engine lands"))
+	if s.cfg.Scenarios == nil {
+		s.writeError(w, r, errNotImplemented(scenariosMissing))
+		return
+	}
+	if err := checkParams(r, "runs", "seed", "recorded_by", "model"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	runs, err := intParam(r, "runs", backtest.DefaultRuns, 1, MaxHTTPBacktestRuns)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	seed, err := intParam(r, "seed", 1, 0, 1<<62)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	bq := BacktestQuery{Runs: int(runs), Seed: uint64(seed), Model: q.Get("model")}
+	if bq.Model == "" {
+		bq.Model = "follow-up"
+	}
+	if bq.Model != "follow-up" && bq.Model != "censor-at-cut" {
+		s.writeError(w, r, invalidf("model", "%q is not follow-up or censor-at-cut", clip(bq.Model)))
+		return
+	}
+	if v := q.Get("recorded_by"); v != "" {
+		if bq.RecordedBy, err = parseInstant("recorded_by", v); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	start := time.Now()
+	rep, err := s.cfg.Scenarios.Backtest(r.Context(), bq)
+	s.metrics.ObserveScenarioRun("backtest", outcomeOf(err), time.Since(start))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 // errScenarioNotFound is returned by Run for an unknown name.

@@ -33,7 +33,8 @@
 //     cut: the durations of the same leg among agreements of the same kind,
 //     or of all agreements when the kind has fewer than Model.MinEvents
 //     completed legs. Legs not completed at the cut are right-censored, not
-//     dropped, and an agreement counts only from its first recorded
+//     dropped (at the cut, or with Model.CensorAtLastEvent at the
+//     agreement's last event, its last follow-up), and an agreement counts only from its first recorded
 //     milestone (earlier legs are unknown, not zero). The Kaplan–Meier
 //     survival curve is linearly interpolated between its event times
 //     (which spreads each step over the interval before it, giving smooth

@@ -317,6 +317,7 @@ func Parse(name string, data []byte, codec *events.Codec) (*Scenario, error) {
 		codec = events.NewCodec()
 	}
 	s := &Scenario{File: name, Source: data}
+	s.Model.CensorAtLastEvent = true // as DefaultModel: see Model
 	fp := &fileParser{s: s, codec: codec}
 	if len(data) > MaxFileBytes {
 		return nil, fp.fail("$", "the file is %d bytes; the limit is %d", len(data), MaxFileBytes)

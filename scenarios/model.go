@@ -134,6 +134,14 @@ type Model struct {
 	Rules []*Rule
 	// Hazards are stochastic leadership changes.
 	Hazards []Hazard
+	// CensorAtLastEvent censors a reference-class leg that is still
+	// running at the cut at the agreement's last event known then (its
+	// last follow-up) instead of at the cut. An agreement the log stopped
+	// following, such as one recorded only at its signature, then adds no
+	// time at risk after its last event, instead of years of waiting that
+	// nobody observed. Completed and abandoned legs are unchanged.
+	// DefaultModel and scenario files set it; false censors at the cut.
+	CensorAtLastEvent bool
 }
 
 // DefaultModel is the model of `accord forecast`: reference classes from the
@@ -141,7 +149,7 @@ type Model struct {
 // reference class already include the politics of their time; hazards are
 // for scenarios that change it).
 func DefaultModel() Model {
-	return Model{MinEvents: 5, Rules: DefaultRules()}
+	return Model{MinEvents: 5, Rules: DefaultRules(), CensorAtLastEvent: true}
 }
 
 func (m *Model) minEvents() int {

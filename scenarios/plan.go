@@ -275,7 +275,7 @@ func Prepare(w World, targets []Target) (*Plan, error) {
 	}
 
 	all := set.Agreements.At(p.cut)
-	classes := newClasses(all, p.now, w.Model.minEvents())
+	classes := newClasses(all, p.now, w.Model.minEvents(), w.Model.CensorAtLastEvent)
 
 	// Agents: one per agreement forecast.
 	byID := map[string]int{}
@@ -619,7 +619,10 @@ type classes struct {
 	cache map[string]*KaplanMeier
 }
 
-func newClasses(all []projections.AgreementState, now int32, minEvents int) *classes {
+// newClasses gathers the observations of every leg. A leg still running at
+// now is censored at now, or, with atLastEvent, at the agreement's last
+// event (when that is earlier).
+func newClasses(all []projections.AgreementState, now int32, minEvents int, atLastEvent bool) *classes {
 	c := &classes{min: minEvents, cache: map[string]*KaplanMeier{}}
 	for i := range c.obs {
 		c.obs[i] = map[string][]Observation{}
@@ -639,6 +642,9 @@ func newClasses(all []projections.AgreementState, now int32, minEvents int) *cla
 		end := now
 		if a.ended {
 			end = dayNum(st.Since.Day)
+		}
+		if atLastEvent && st.LastEvent != nil {
+			end = min(end, dayNum(st.LastEvent.OccurredAt.Day))
 		}
 		for i := first; i < nMilestones-1; i++ {
 			if a.reach[i] == noReach {

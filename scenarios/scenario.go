@@ -312,6 +312,10 @@ type ForecastRequest struct {
 	Stage     projections.Stage
 	// KnownAt is the cut (its last day for a partial date).
 	KnownAt events.Date
+	// RecordedBy, when set, also limits the log on transaction time: only
+	// events with no RecordedAt or recorded at or before it are seen (see
+	// Base.RecordedBy). Zero means no limit.
+	RecordedBy time.Time
 	// Horizon is the last simulated day; zero means DefaultHorizon.
 	Horizon events.Date
 	// Model defaults to DefaultModel() when nil.
@@ -340,7 +344,7 @@ func RunForecast(log []events.Event, req ForecastRequest) (Forecast, error) {
 	if req.Model != nil {
 		m = *req.Model
 	}
-	b, err := NewBranch(Base{Events: log, KnownAt: endOfDay(now)})
+	b, err := NewBranch(Base{Events: log, KnownAt: endOfDay(now), RecordedBy: req.RecordedBy})
 	if err != nil {
 		return Forecast{}, err
 	}

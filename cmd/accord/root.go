@@ -56,6 +56,7 @@ The log lives in an embedded SQLite file by default, or in PostgreSQL when
 		m.serveCommand(g),
 		m.forecastCommand(g),
 		m.scenarioCommand(g),
+		m.backtestCommand(g),
 	)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
