@@ -7,7 +7,7 @@ BIN     := bin/accord
 PKGS    := ./...
 export ACCORD_TEST_PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: all build run test test-full test-short vet fmt lint bench clean
+.PHONY: all build run test test-full test-short vet fmt lint bench bench-full clean torture crash faults fuzz
 
 all: build
 
@@ -43,6 +43,43 @@ lint: vet
 ## bench: Go benchmarks of the hot paths
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## bench-full: accord bench at full size on the local PostgreSQL (append,
+## replay, tail, as-of, branch and Monte Carlo with the default 200,000
+## events, compared with a plain-INSERT store and watermill-sql; replay
+## and as-of on 1,000,000 events), then the same phases on SQLite
+BENCH_DIR ?= $(or $(TMPDIR),/tmp)
+bench-full: build
+	./$(BIN) bench --db "$(ACCORD_TEST_PG)" --phase append,replay,tail,asof,branch,montecarlo --output json
+	./$(BIN) bench --db "$(ACCORD_TEST_PG)" --phase replay,asof --events 1000000 --output json
+	./$(BIN) bench --db "sqlite:$(BENCH_DIR)/accord-bench.db" --phase append,replay,tail,asof --output json
+
+## torture: the catch-up torture test at full size (1,000,000 events, 8
+## writers with conflicts and retries, one tail reader) on PostgreSQL and SQLite
+torture:
+	ACCORD_TORTURE_EVENTS=$${ACCORD_TORTURE_EVENTS:-1000000} $(GO) test -count=1 -v -timeout 4h -run '^TestTorture$$' ./reliability
+
+## crash: the projection runner killed with SIGKILL 20 times while it
+## rebuilds 200,000 events, then compared with a clean rebuild
+crash:
+	ACCORD_CRASH_EVENTS=$${ACCORD_CRASH_EVENTS:-200000} ACCORD_CRASH_KILLS=$${ACCORD_CRASH_KILLS:-20} \
+	  $(GO) test -count=1 -v -timeout 4h -run '^TestCrashRecovery$$' ./reliability
+
+## faults: PostgreSQL connections terminated during appends, a long-open
+## transaction; ACCORD_FAULT_RESTART=1 also restarts the server (disruptive)
+faults:
+	ACCORD_FAULT_SECONDS=$${ACCORD_FAULT_SECONDS:-30} $(GO) test -count=1 -v -timeout 30m -run '^TestFaults' ./reliability
+
+## fuzz: every fuzz target for FUZZTIME (default 10m) each, one after another, one worker
+FUZZTIME ?= 10m
+FUZZ_TARGETS := events:FuzzParseWire events:FuzzReadLines events:FuzzParseDate \
+	interchange:FuzzReadPLOVER interchange:FuzzReadCAMEOCSV \
+	scenarios:FuzzParseScenario scenarios:FuzzRuleCompile
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz: $${t%%:*} $${t##*:} for $(FUZZTIME)"; \
+	  $(GO) test ./$${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) -parallel 1; \
+	done
 
 clean:
 	rm -rf bin

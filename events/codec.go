@@ -173,6 +173,9 @@ func (c *Codec) decode(typ string, schemaVersion int, data []byte, strict bool) 
 	if dec.More() {
 		return nil, invalid("data", "has trailing content after the object")
 	}
+	if err := checkKeys(data, "data"); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -186,7 +189,7 @@ func dataError(data []byte, err error) error {
 		if jf := jsonField(te.Field); jf != "" {
 			f += "." + jf
 		}
-		return invalid(f, "must be %s, not a JSON %s", jsonKind(te.Type.String()), te.Value)
+		return typeError(f, te)
 	case errors.As(err, &se):
 		return invalid("data", "is not valid JSON: %v", err)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -209,6 +212,17 @@ func dataError(data []byte, err error) error {
 		}
 	}
 	return invalid("data", "%v", err)
+}
+
+// typeError describes a JSON value of the wrong type for field. A number
+// that does not fit the field (1e400, or 2.5 where a whole number is
+// wanted) is the right type but the wrong value, and is said so.
+func typeError(field string, te *json.UnmarshalTypeError) error {
+	kind := jsonKind(te.Type.String())
+	if num, ok := strings.CutPrefix(te.Value, "number "); ok && kind == "a number" {
+		return invalid(field, "%s is out of range or not a whole number", clip(num))
+	}
+	return invalid(field, "must be %s, not a JSON %s", kind, te.Value)
 }
 
 func jsonKind(goType string) string {

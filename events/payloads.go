@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"unicode/utf8"
 )
 
 // Payload is the typed data of an event. Every payload type is a struct in
@@ -174,10 +175,15 @@ func checkText(field, s string) error {
 	return nil
 }
 
-// clip shortens untrusted values quoted back in error messages.
+// clip shortens untrusted values quoted back in error messages, at a rune
+// boundary so that the message stays valid UTF-8.
 func clip(s string) string {
 	if len(s) > 60 {
-		return s[:60] + "…"
+		cut := 60
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return s[:cut] + "…"
 	}
 	return s
 }

@@ -60,18 +60,26 @@ func ParseWire(c *Codec, line []byte) (Event, error) {
 	if dec.More() {
 		return Event{}, invalid("", "more than one JSON value on the line")
 	}
+	if err := checkKeys(line, ""); err != nil {
+		return Event{}, err
+	}
 	return w.Event(c)
 }
 
 func envelopeError(err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
+	var tpe *time.ParseError
 	switch {
 	case errors.As(err, &te):
 		if te.Field == "" {
 			return invalid("", "an event must be a JSON object, not a JSON %s", te.Value)
 		}
-		return invalid(jsonField(te.Field), "must be %s, not a JSON %s", jsonKind(te.Type.String()), te.Value)
+		return typeError(jsonField(te.Field), te)
+	case errors.As(err, &tpe):
+		// recorded_at is set by the store and ignored on input, but a
+		// value that is there must still be a time.
+		return invalid("recorded_at", "%q is not an RFC 3339 time (recorded_at is set by the store; leave it out)", clip(tpe.Value))
 	case errors.As(err, &se):
 		return invalid("", "not valid JSON: %v", err)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -270,12 +278,14 @@ func ToWire(c *Codec, e *Event) (WireEvent, error) {
 // ReadLines splits JSONL input into events, validating every line before
 // returning any. It returns all line errors (up to max, 0 for no limit) so
 // a user can fix a file in one pass. Blank lines and lines starting with
-// '#' are skipped.
+// '#' are skipped, as is a UTF-8 byte-order mark at the start.
 func ReadLines(c *Codec, data []byte, max int) ([]Event, []error) {
 	var (
 		out  []Event
 		errs []error
 	)
+	// A byte-order mark, which some editors write, is not part of line 1.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 || line[0] == '#' {

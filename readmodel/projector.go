@@ -242,10 +242,8 @@ func (p *Projector) commit(ctx context.Context, changed map[string]*entityRows, 
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	for _, k := range keys {
-		if err := p.writeEntity(ctx, tx, k, changed[k]); err != nil {
-			return err
-		}
+	if err := p.writeEntities(ctx, tx, keys, changed); err != nil {
+		return err
 	}
 	if err := setCheckpoint(ctx, tx, p.cfg.Name, last, p.cfg.Clock()); err != nil {
 		return err
@@ -353,23 +351,51 @@ func (e *entityRows) hash() uint64 {
 	return h.Sum64()
 }
 
-// writeEntity replaces one entity's rows (nil rows: delete them).
-func (p *Projector) writeEntity(ctx context.Context, tx *sqlx.Tx, key string, rows *entityRows) error {
+// writeEntities replaces the rows of the changed entities (keys, sorted;
+// nil rows: delete them): per table, one DELETE for many entities, then
+// INSERTs of many rows each, so that a page costs a few statements per
+// table rather than a few per entity.
+func (p *Projector) writeEntities(ctx context.Context, tx *sqlx.Tx, keys []string, changed map[string]*entityRows) error {
 	for _, t := range Tables(p.cfg.Name) {
-		where, args := entityWhere(t, key)
-		if _, err := tx.ExecContext(ctx, tx.Rebind("DELETE FROM "+t+where), args...); err != nil {
-			return fmt.Errorf("readmodel %s: delete %s: %w", p.cfg.Name, t, err)
+		per := max(1, maxInsertParams/2)
+		for start := 0; start < len(keys); start += per {
+			where, args := entitiesWhere(t, keys[start:min(start+per, len(keys))])
+			if _, err := tx.ExecContext(ctx, tx.Rebind("DELETE FROM "+t+where), args...); err != nil {
+				return fmt.Errorf("readmodel %s: delete %s: %w", p.cfg.Name, t, err)
+			}
+			if where == "" {
+				break // the whole table
+			}
 		}
 	}
-	if rows == nil {
-		return nil
+	var all []tableRows
+	for _, k := range keys {
+		rows := changed[k]
+		if rows == nil {
+			continue
+		}
+	next:
+		for _, t := range rows.tables {
+			for i := range all {
+				if all[i].table == t.table && slices.Equal(all[i].cols, t.cols) {
+					all[i].rows = append(all[i].rows, t.rows...)
+					continue next
+				}
+			}
+			all = append(all, tableRows{table: t.table, cols: t.cols, rows: slices.Clone(t.rows)})
+		}
 	}
-	for _, t := range rows.tables {
-		q := "INSERT INTO " + t.table + " (" + strings.Join(t.cols, ", ") + ") VALUES (" +
-			strings.TrimSuffix(strings.Repeat("?, ", len(t.cols)), ", ") + ")"
-		q = tx.Rebind(q)
-		for _, r := range t.rows {
-			if _, err := tx.ExecContext(ctx, q, r...); err != nil {
+	for _, t := range all {
+		// Many rows per statement: one round trip per chunk instead of
+		// one per row.
+		per := max(1, maxInsertParams/len(t.cols))
+		for start := 0; start < len(t.rows); start += per {
+			chunk := t.rows[start:min(start+per, len(t.rows))]
+			args := make([]any, 0, len(chunk)*len(t.cols))
+			for _, r := range chunk {
+				args = append(args, r...)
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(insertSQL(t.table, t.cols, len(chunk))), args...); err != nil {
 				return fmt.Errorf("readmodel %s: insert into %s: %w", p.cfg.Name, t.table, err)
 			}
 		}
@@ -377,21 +403,51 @@ func (p *Projector) writeEntity(ctx context.Context, tx *sqlx.Tx, key string, ro
 	return nil
 }
 
-// entityWhere returns the WHERE clause that selects one entity's rows in a
-// table. The network is one entity: its tables are rewritten whole.
-func entityWhere(table, key string) (string, []any) {
+// maxInsertParams bounds the parameters of one statement, well below the
+// limits of SQLite (32,766; 999 before 3.32) and PostgreSQL (65,535).
+const maxInsertParams = 900
+
+// insertSQL returns "INSERT INTO table (cols) VALUES (?, ...), ..." for n
+// rows. table and cols are the fixed names of Tables and rows.go, never
+// input.
+func insertSQL(table string, cols []string, n int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// entitiesWhere returns the WHERE clause that selects the rows of the
+// entities keys in a table, or "" for the network's tables, which hold one
+// entity and are rewritten whole.
+func entitiesWhere(table string, keys []string) (string, []any) {
+	var col string
 	switch table {
 	case "rm_agreements":
-		return " WHERE id = ?", []any{key}
+		col = "id"
 	case "rm_agreement_transitions", "rm_agreement_approvals", "rm_agreement_blockers":
-		return " WHERE agreement = ?", []any{key}
-	case "rm_leaders", "rm_tenures":
-		country, office, _ := strings.Cut(key, "|")
-		return " WHERE country = ? AND office = ?", []any{country, office}
+		col = "agreement"
 	case "rm_timeline":
-		return " WHERE stream = ?", []any{key}
+		col = "stream"
+	case "rm_leaders", "rm_tenures":
+		var b strings.Builder
+		args := make([]any, 0, 2*len(keys))
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(" OR ")
+			}
+			b.WriteString("(country = ? AND office = ?)")
+			country, office, _ := strings.Cut(k, "|")
+			args = append(args, country, office)
+		}
+		return " WHERE " + b.String(), args
+	default:
+		return "", nil
 	}
-	return "", nil
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	return " WHERE " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ") + ")", args
 }
 
 // dateArgs returns a date's first day and precision as column values

@@ -84,7 +84,10 @@ func (c Config) Validate() error {
 // all have caught up). Each page is applied and committed with its
 // checkpoint in one transaction by the projector; a failed page is retried
 // by the Retry middleware and, failing that, redelivered; a panic in a
-// handler is turned into an error by the Recoverer.
+// handler is turned into an error by the Recoverer. When a projection's
+// subscription fails for good (the log's head cannot be read after a few
+// tries, a page keeps failing), Run stops every projection and returns the
+// error; calling it again resumes from the checkpoints.
 func Run(ctx context.Context, cfg Config) error {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -112,7 +115,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Metrics != nil {
 		metrics.NewPrometheusMetricsBuilder(cfg.Metrics, "accord", "runner").AddPrometheusRouterMetrics(router)
 	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	sub := &logSubscriber{
+		onFail:    func(error) { cancel() }, // one projection failing stops them all
 		log:       cfg.Log,
 		start:     func(_ context.Context, topic string) (int64, error) { return byName[topic].Position(), nil },
 		pageSize:  int64(cfg.PageSize),
@@ -126,8 +132,6 @@ func Run(ctx context.Context, cfg Config) error {
 			return handle(msg, cfg, p)
 		})
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	err = router.Run(runCtx)
 	if serr := sub.Err(); serr != nil {
 		return fmt.Errorf("runner: %w", serr)

@@ -44,6 +44,10 @@ type logSubscriber struct {
 	poll      time.Duration
 	untilHead bool // end the subscription once the log's head at start is reached
 	maxNacks  int
+	// onFail, when set, is called with the error that ended a
+	// subscription, so that the runner stops as a whole (and its caller
+	// can start it again) rather than run on without that projection.
+	onFail func(error)
 
 	mu     sync.Mutex
 	err    error
@@ -80,7 +84,7 @@ func (s *logSubscriber) follow(ctx context.Context, topic string, after, target 
 		if target >= 0 && after >= target {
 			return nil
 		}
-		head, err := s.log.Head(ctx)
+		head, err := s.head(ctx)
 		if err != nil {
 			return fmt.Errorf("%s: read head: %w", topic, err)
 		}
@@ -121,11 +125,38 @@ func (s *logSubscriber) follow(ctx context.Context, topic string, after, target 
 	}
 }
 
+// headAttempts is how many times the subscriber reads the log's head
+// before a failure (a dropped connection, a restarting server) ends the
+// subscription.
+const headAttempts = 5
+
+// head reads the log's head, trying again after a pause (doubling from the
+// poll interval) when the read fails, up to headAttempts times.
+func (s *logSubscriber) head(ctx context.Context) (int64, error) {
+	wait := s.poll
+	for attempt := 1; ; attempt++ {
+		head, err := s.log.Head(ctx)
+		if err == nil || attempt == headAttempts || ctx.Err() != nil {
+			return head, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
 func (s *logSubscriber) fail(err error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err == nil {
+	first := s.err == nil
+	if first {
 		s.err = err
+	}
+	s.mu.Unlock()
+	if first && s.onFail != nil {
+		s.onFail(err)
 	}
 }
 
