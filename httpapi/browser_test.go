@@ -133,9 +133,22 @@ func (w *webdriver) text(id string) string {
 	return s
 }
 
-func (w *webdriver) click(id string) {
+// clickCSS finds an element matching css and clicks it, finding it again
+// when the page re-rendered in between (a stale element reference): a
+// single-page app redraws after a navigation.
+func (w *webdriver) clickCSS(css string) {
 	w.t.Helper()
-	w.do("POST", "/element/"+id+"/click", map[string]any{}, nil)
+	deadline := time.Now().Add(w.timeout)
+	for {
+		err := w.call("POST", w.base+"/element/"+w.find(css)+"/click", map[string]any{}, nil)
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "stale element") || time.Now().After(deadline) {
+			w.t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func (w *webdriver) navigate(url string) {
@@ -270,8 +283,7 @@ func TestBrowser(t *testing.T) {
 
 	// Open gbr-jpn-raa from the table (today: the signature is history).
 	w.navigate(ts.URL + "/#/")
-	link := w.find(`#agreements tr[data-id="gbr-jpn-raa"] a.agreement-link`)
-	w.click(link)
+	w.clickCSS(`#agreements tr[data-id="gbr-jpn-raa"] a.agreement-link`)
 	signed := w.find(`#timeline li[data-type="agreement_signed"]`)
 	txt := w.text(signed)
 	if !strings.Contains(txt, "2023-01-11") || !strings.Contains(txt, "Source:") {
@@ -292,7 +304,7 @@ func TestBrowser(t *testing.T) {
 
 	// The scenario page: run an example and wait for the chart.
 	w.navigate(ts.URL + "/#/scenarios")
-	w.click(w.find(`#scenarios button.run[data-name="no-signature"]`))
+	w.clickCSS(`#scenarios button.run[data-name="no-signature"]`)
 	w.find("#scenario-chart")
 	deadline := time.Now().Add(20 * time.Second)
 	for {
