@@ -54,6 +54,7 @@ The log lives in an embedded SQLite file by default, or in PostgreSQL when
 		m.replayCommand(g),
 		m.statusCommand(g),
 		m.serveCommand(g),
+		m.benchCommand(g),
 		m.forecastCommand(g),
 		m.scenarioCommand(g),
 		m.backtestCommand(g),

@@ -1,10 +1,14 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,62 +18,150 @@ import (
 	"github.com/accord-dev/accord/store/internal/logcore"
 )
 
-// Append writes evs to stream atomically, as events.Log specifies:
+// Append writes evs to stream atomically, as events.Log specifies (see
+// there for normalization, idempotent retries and conflicts). The events get
+// versions after the stream's, positions after the log's head (gap-free, in
+// commit order; see the package comment) and one RecordedAt from the
+// configured clock (UTC, microseconds, never before the previous
+// append's).
 //
-//   - Every event is copied and normalized (events.Normalize); an event
-//     whose Stream is neither empty nor stream, an invalid event, an empty
-//     batch or an id given twice is an ErrInvalid error.
-//   - If all ids are already in the log, nothing is written and the result
-//     has the original positions and versions and Duplicates = len(evs),
-//     whatever expected is. If only some are, the request is ErrInvalid.
-//   - If expected does not match the stream's version, the error is a
-//     *events.ConflictError naming both; nothing is written.
-//   - Otherwise the events get versions after the stream's, positions after
-//     the log's head (gap-free, in commit order; see the package comment)
-//     and one RecordedAt from the configured clock (UTC, microseconds,
-//     never before the previous append's).
-//
-// A concurrent append of the same ids, or a serialization failure, makes
-// the transaction run again (a bounded number of times; then the error
-// wraps ErrConflict). A lost connection wraps ErrUnavailable; if it is lost
-// during the commit the append may or may not have happened, and retrying
-// it with the same ids is safe.
+// Concurrent calls are committed together (group commit; see the package
+// comment), each with its own outcome, as if they had run one after the
+// other. A transaction that keeps failing on concurrent writes of the same
+// ids from other processes, or on serialization failures, is run again a
+// bounded number of times, after which the error wraps ErrConflict. A lost
+// connection wraps ErrUnavailable and fails every call of the batch; if it
+// is lost during the commit the append may or may not have happened, and
+// retrying it with the same ids is safe. The same holds when ctx ends
+// after the call was handed to the writer.
 func (l *Log) Append(ctx context.Context, stream string, expected events.ExpectedVersion, evs []events.Event) (events.AppendResult, error) {
-	req, err := logcore.Prepare(l.codec, stream, expected, evs)
+	return logcore.Append(ctx, l.codec, l.group, stream, expected, evs)
+}
+
+// writerState is what the group-commit writer knows of the log: its head
+// and last RecordedAt after the last batch that the writer wrote or read
+// under the lock, and the versions that streams had then (a cache of some
+// of them). Only the writer goroutine uses it.
+type writerState struct {
+	valid    bool
+	head     int64
+	last     time.Time
+	versions map[string]int64 // 0 for a stream known to have no events
+}
+
+// maxCachedStreams bounds writerState.versions; the cache starts over when
+// it is full.
+const maxCachedStreams = 100000
+
+// reset makes head and last the known state, with no stream cached.
+func (w *writerState) reset(head int64, last time.Time) {
+	w.valid, w.head, w.last = true, head, last
+	if len(w.versions) > 0 || w.versions == nil {
+		w.versions = make(map[string]int64)
+	}
+}
+
+// apply records what a committed plan wrote.
+func (w *writerState) apply(p logcore.Plan) {
+	if len(w.versions)+len(p.Streams) > maxCachedStreams {
+		w.versions = make(map[string]int64)
+	}
+	w.head, w.last = p.Head, p.RecordedAt
+	for s, v := range p.Streams {
+		w.versions[s] = v
+	}
+}
+
+// commitBatch is the group-commit writer's logcore.Commit: it writes one
+// batch of requests, optimistically when it can (see the package comment),
+// else under the head lock, running the transaction again on retryable
+// errors.
+func (l *Log) commitBatch(ctx context.Context, reqs []*logcore.Request) error {
+	if l.onBatch != nil {
+		l.onBatch(len(reqs))
+	}
+	return logcore.Isolated(ctx, reqs, func(ctx context.Context, reqs []*logcore.Request) error {
+		return logcore.Retry(ctx, "append", reqs, l.attempt)
+	})
+}
+
+// attempt writes a batch once: the optimistic write, then, if it did not
+// apply, the locked path.
+func (l *Log) attempt(ctx context.Context, reqs []*logcore.Request) error {
+	done, err := l.optimistic(ctx, reqs)
+	if err != nil || done {
+		return err
+	}
+	for _, r := range reqs {
+		r.Reset()
+	}
+	return l.lockedTx(ctx, reqs)
+}
+
+// optimistic tries the one-statement write of a batch (see "Group commit"
+// in the package comment) and reports whether it wrote the batch. It does
+// not, leaving the requests to the locked path, when the head moved since
+// the writer last saw it (another process appended), when an id is
+// already in the log (a retry), or when a request would fail (a conflict
+// must be told apart from a retry of events already in the log, which only
+// the locked path's id lookup does).
+func (l *Log) optimistic(ctx context.Context, reqs []*logcore.Request) (bool, error) {
+	st, err := l.prepared(ctx)
 	if err != nil {
-		return events.AppendResult{}, err
+		return false, err
 	}
-	if err := l.appendRequests(ctx, []*logcore.Request{req}); err != nil {
-		return events.AppendResult{}, err
-	}
-	if req.Err != nil {
-		return events.AppendResult{}, req.Err
-	}
-	return req.Result, nil
-}
-
-// appendRequests processes reqs in one transaction, running it again when
-// it fails with a retryable error. On success every request has its
-// outcome (Result or Err). A group-commit writer would call it with the
-// requests it collected.
-func (l *Log) appendRequests(ctx context.Context, reqs []*logcore.Request) error {
-	var err error
-	for attempt := 1; attempt <= logcore.MaxAttempts; attempt++ {
-		for _, r := range reqs {
-			r.Reset()
-		}
-		if err = l.appendTx(ctx, reqs); err == nil || !errors.Is(err, logcore.ErrRetry) {
-			return err
+	w := &l.w
+	streams := logcore.Streams(reqs)
+	var missing []string
+	for _, s := range streams {
+		if _, ok := w.versions[s]; !ok || !w.valid {
+			missing = append(missing, s)
 		}
 	}
-	return fmt.Errorf("%w: append gave up after %d attempts: %w", events.ErrConflict, logcore.MaxAttempts, err)
+	if len(missing) > 0 {
+		head, last, vs, err := preRead(ctx, st, missing)
+		if err == nil && w.valid && head != w.head && len(missing) < len(streams) {
+			// Another process appended: what the writer knows of the
+			// batch's other streams is stale too.
+			missing = streams
+			head, last, vs, err = preRead(ctx, st, missing)
+		}
+		if err != nil {
+			return false, err
+		}
+		if !w.valid || head != w.head {
+			w.reset(head, last)
+		}
+		for _, s := range missing {
+			w.versions[s] = vs[s]
+		}
+	}
+	plan := logcore.MakePlan(reqs, w.versions, w.head, logcore.RecordedAt(l.clock(), w.last))
+	for _, r := range reqs {
+		if r.Err != nil {
+			return false, nil
+		}
+	}
+	n, err := writePlan(ctx, st.writeFast, plan, w.head, true)
+	switch {
+	case errors.Is(err, logcore.ErrRetry):
+		w.valid = false
+		return false, nil
+	case err != nil:
+		w.valid = false
+		return false, err
+	case n != int64(len(plan.Rows)):
+		w.valid = false // the head moved: another process appended
+		return false, nil
+	}
+	w.apply(plan)
+	return true, nil
 }
 
-// appendTx runs appendBatch in a READ COMMITTED transaction (the position
-// lock relies on it: after waiting for log_head, a statement reads the row
-// as committed by the previous appender) and commits when something was
-// written.
-func (l *Log) appendTx(ctx context.Context, reqs []*logcore.Request) (err error) {
+// lockedTx processes reqs in one READ COMMITTED transaction that takes the
+// head lock (appendBatch) and commits when something was written; then the
+// writer knows the log's state.
+func (l *Log) lockedTx(ctx context.Context, reqs []*logcore.Request) (err error) {
 	tx, err := l.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return wrapErr("begin", err)
@@ -77,62 +169,91 @@ func (l *Log) appendTx(ctx context.Context, reqs []*logcore.Request) (err error)
 	defer func() {
 		if err != nil {
 			_ = tx.Rollback()
+			l.w.valid = false
 		}
 	}()
-	wrote, err := l.appendBatch(ctx, tx, reqs)
+	b, err := l.appendBatch(ctx, tx, reqs)
 	if err != nil {
 		return err
 	}
-	if !wrote {
+	if !b.locked {
 		_ = tx.Rollback()
 		return nil
 	}
-	if err := tx.Commit(); err != nil {
+	if len(b.plan.Rows) == 0 {
+		_ = tx.Rollback()
+	} else if err := tx.Commit(); err != nil {
 		return wrapErr("commit", err)
+	}
+	if !l.w.valid || l.w.head != b.head {
+		l.w.reset(b.head, b.last)
+	}
+	for _, s := range b.streams {
+		l.w.versions[s] = b.versions[s] // 0 for a stream without events
+	}
+	if len(b.plan.Rows) > 0 {
+		l.w.apply(b.plan)
 	}
 	return nil
 }
 
-// appendBatch writes the requests of a batch in tx and reports whether it
-// wrote anything. Request-level outcomes (duplicates, ErrInvalid,
-// conflicts) go to each request; an error return means the transaction
-// must be rolled back and all requests failed (or retried).
-//
-// The batch must not hold the same event id in two requests.
-func (l *Log) appendBatch(ctx context.Context, tx *sqlx.Tx, reqs []*logcore.Request) (bool, error) {
+// batchOutcome is what appendBatch did.
+type batchOutcome struct {
+	// locked is false when every request was finished by the id lookup
+	// (nothing to write, the lock was not taken).
+	locked bool
+	// head and last are the log's, and versions those of streams, as read
+	// under the lock (a stream without events is absent from versions).
+	head     int64
+	last     time.Time
+	streams  []string
+	versions map[string]int64
+	plan     logcore.Plan
+}
+
+// appendBatch writes the requests of a batch in tx. Request-level outcomes
+// (duplicates, ErrInvalid, conflicts) go to each request; an error return
+// means the transaction must be rolled back and all requests failed (or
+// retried).
+func (l *Log) appendBatch(ctx context.Context, tx *sqlx.Tx, reqs []*logcore.Request) (batchOutcome, error) {
+	var b batchOutcome
 	st, err := l.prepared(ctx)
 	if err != nil {
-		return false, err
+		return b, err
 	}
 	// Idempotency, before the lock: the ids of committed events. An
 	// append of the same ids that commits after this read is caught by
 	// the unique index on events.id, and the retry finds it.
 	found, err := lookupIDs(ctx, tx, st, logcore.IDs(reqs))
 	if err != nil {
-		return false, err
+		return b, err
 	}
 	if !logcore.ResolveDuplicates(reqs, found) {
-		return false, nil
+		return b, nil
 	}
 	// From here to commit, this transaction is the log's only writer.
-	head, last, err := lockHead(ctx, tx, st)
-	if err != nil {
-		return false, err
+	if b.head, b.last, err = lockHead(ctx, tx, st); err != nil {
+		return b, err
 	}
+	b.locked = true
 	// A separate statement, so that it reads what the previous writer
 	// committed (see the package comment).
-	versions, err := streamVersions(ctx, tx, st, logcore.Streams(reqs))
+	b.streams = logcore.Streams(reqs)
+	if b.versions, err = streamVersions(ctx, tx, st, b.streams); err != nil {
+		return b, err
+	}
+	b.plan = logcore.MakePlan(reqs, b.versions, b.head, logcore.RecordedAt(l.clock(), b.last))
+	if len(b.plan.Rows) == 0 {
+		return b, nil
+	}
+	n, err := writePlan(ctx, tx.StmtxContext(ctx, st.writeBatch), b.plan, b.head, false)
 	if err != nil {
-		return false, err
+		return b, err
 	}
-	plan := logcore.MakePlan(reqs, versions, head, logcore.RecordedAt(l.clock(), last))
-	if len(plan.Rows) == 0 {
-		return false, nil
+	if n != int64(len(b.plan.Rows)) {
+		return b, fmt.Errorf("postgres: write events: %d of %d rows written under the head lock", n, len(b.plan.Rows))
 	}
-	if err := writeBatch(ctx, tx, st, plan); err != nil {
-		return false, err
-	}
-	return true, nil
+	return b, nil
 }
 
 // The statements of the append path. They are prepared once per
@@ -146,19 +267,29 @@ const (
 
 	streamVersionsSQL = `SELECT stream, version FROM streams WHERE stream = ANY($1::text[])`
 
-	// writeBatchSQL writes a whole batch in one statement: the new stream
-	// versions ($1, $2), the new head ($3) and recorded_at ($4), and the
-	// events, one array parameter per column ($5...$24) unnested into rows
-	// (empty optional texts become NULL). It runs under the head lock, so
-	// sharing one snapshot between its parts is harmless; the foreign key
-	// from events to streams is checked at the end of the statement, after
-	// the streams rows are in.
-	writeBatchSQL = `WITH new_streams AS (
+	// preReadSQL reads the head and the versions of some streams in one
+	// snapshot, without locking: the optimistic write checks that the
+	// head has not moved since.
+	preReadSQL = `SELECT h.position, h.recorded_at, s.stream, s.version
+FROM log_head h LEFT JOIN streams s ON s.stream = ANY($1::text[])
+WHERE h.id = 1`
+
+	// writeBatchSQL writes a whole batch in one statement: the new head
+	// ($3) and recorded_at ($4), provided that the head is still at $5
+	// (else it writes nothing); the new stream versions ($1, $2); and the
+	// events, one array parameter per column ($6...$25) unnested into rows
+	// (empty optional texts become NULL). The update of log_head waits for
+	// the row lock and then sees the latest committed head (READ
+	// COMMITTED re-checks the locked row), so the check holds against
+	// every commit before this one; everything else is written after it,
+	// through the join with its result. (There is no foreign key from
+	// events to streams to check: see migration 00002.)
+	writeBatchSQL = `WITH head AS (
+	UPDATE log_head SET position = $3, recorded_at = $4 WHERE id = 1 AND position = $5 RETURNING position
+), new_streams AS (
 	INSERT INTO streams (stream, version)
-	SELECT * FROM unnest($1::text[], $2::bigint[])
+	SELECT s.stream, s.version FROM unnest($1::text[], $2::bigint[]) AS s(stream, version), head
 	ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version
-), new_head AS (
-	UPDATE log_head SET position = $3, recorded_at = $4 WHERE id = 1
 )
 INSERT INTO events (position, id, stream, version, type, schema_version, data,
 	occurred_at, occurred_precision, reported_at, reported_precision, recorded_at,
@@ -169,19 +300,24 @@ SELECT u.position, u.id, u.stream, u.version, u.type, u.schema_version, u.data::
 	u.source_publication, NULLIF(u.source_title, ''), NULLIF(u.source_url, ''),
 	NULLIF(u.source_date, '')::date, NULLIF(u.source_date_precision, ''),
 	u.confidence, NULLIF(u.analyst, ''), NULLIF(u.correlation_id, ''), NULLIF(u.causation_id, '')
-FROM unnest($5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::integer[], $11::text[],
-	$12::text[], $13::text[], $14::text[], $15::text[],
-	$16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
-	$21::text[], $22::text[], $23::text[], $24::text[])
+FROM unnest($6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::integer[], $12::text[],
+	$13::text[], $14::text[], $15::text[], $16::text[],
+	$17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
+	$22::text[], $23::text[], $24::text[], $25::text[])
 	AS u(position, id, stream, version, type, schema_version, data,
 	occurred_at, occurred_precision, reported_at, reported_precision,
 	source_publication, source_title, source_url, source_date, source_date_precision,
-	confidence, analyst, correlation_id, causation_id)`
+	confidence, analyst, correlation_id, causation_id), head`
 )
 
 // statements are the append path's prepared statements.
 type statements struct {
-	lookupIDs, lockHead, streamVersions, writeBatch *sqlx.Stmt
+	lookupIDs, lockHead, streamVersions, preRead, writeBatch *sqlx.Stmt
+	// writeFast is writeBatchSQL prepared on the writer's pool, with a
+	// generic plan (it scans no table whose size matters).
+	writeFast *sqlx.Stmt
+	// The read path (read.go).
+	readAll, readStream *sqlx.Stmt
 }
 
 // prepared returns the prepared statements, preparing them on first use
@@ -196,14 +332,19 @@ func (l *Log) prepared(ctx context.Context) (*statements, error) {
 	st := &statements{}
 	for _, p := range []struct {
 		stmt **sqlx.Stmt
+		db   *sqlx.DB
 		sql  string
 	}{
-		{&st.lookupIDs, lookupIDsSQL},
-		{&st.lockHead, lockHeadSQL},
-		{&st.streamVersions, streamVersionsSQL},
-		{&st.writeBatch, writeBatchSQL},
+		{&st.lookupIDs, l.db, lookupIDsSQL},
+		{&st.lockHead, l.db, lockHeadSQL},
+		{&st.streamVersions, l.db, streamVersionsSQL},
+		{&st.preRead, l.db, preReadSQL},
+		{&st.writeBatch, l.db, writeBatchSQL},
+		{&st.writeFast, l.wdb, writeBatchSQL},
+		{&st.readAll, l.db, readAllSQL},
+		{&st.readStream, l.db, readStreamSQL},
 	} {
-		s, err := l.db.PreparexContext(ctx, p.sql)
+		s, err := p.db.PreparexContext(ctx, p.sql)
 		if err != nil {
 			st.close()
 			return nil, wrapErr("prepare", err)
@@ -216,7 +357,7 @@ func (l *Log) prepared(ctx context.Context) (*statements, error) {
 
 // close closes the statements that were prepared.
 func (st *statements) close() {
-	for _, s := range []*sqlx.Stmt{st.lookupIDs, st.lockHead, st.streamVersions, st.writeBatch} {
+	for _, s := range []*sqlx.Stmt{st.lookupIDs, st.lockHead, st.streamVersions, st.preRead, st.writeBatch, st.writeFast, st.readAll, st.readStream} {
 		if s != nil {
 			s.Close()
 		}
@@ -290,78 +431,277 @@ func streamVersions(ctx context.Context, tx *sqlx.Tx, st *statements, streams []
 	return out, nil
 }
 
-// writeBatch writes a plan: its streams' versions, its rows and the new
-// head, in one statement.
-func writeBatch(ctx context.Context, tx *sqlx.Tx, st *statements, plan logcore.Plan) error {
-	names := make([]string, 0, len(plan.Streams))
-	vs := make([]int64, 0, len(plan.Streams))
-	for s, v := range plan.Streams {
-		names = append(names, s)
-		vs = append(vs, v)
+// preRead returns the head, the last RecordedAt and the versions of the
+// given streams (absent: no events) as of one snapshot, without locking.
+func preRead(ctx context.Context, st *statements, streams []string) (int64, time.Time, map[string]int64, error) {
+	rows, err := st.preRead.QueryContext(ctx, pq.Array(streams))
+	if err != nil {
+		return 0, time.Time{}, nil, wrapErr("read head", err)
 	}
-	n := len(plan.Rows)
+	defer rows.Close()
 	var (
-		pos, ver, sv                   = make([]int64, n), make([]int64, n), make([]int64, n)
-		id, stream, typ, data          = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		occ, occP, rep, repP           = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		pub, title, url, srcDate, srcP = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		conf, analyst, corr, cause     = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		head int64
+		last sql.NullTime
+		n    int
+		out  = make(map[string]int64, len(streams))
 	)
-	for i, r := range plan.Rows {
-		e := r.Event
-		pos[i], ver[i], sv[i] = e.Position, e.Version, int64(e.SchemaVersion)
-		id[i], stream[i], typ[i], data[i] = e.ID, e.Stream, e.Type, string(r.Data)
-		occ[i], occP[i] = logcore.DateColumn(e.OccurredAt)
-		rep[i], repP[i] = logcore.DateColumn(e.ReportedAt)
-		pub[i], title[i], url[i] = e.Source.Publication, e.Source.Title, e.Source.URL
-		srcDate[i], srcP[i] = logcore.DateColumn(e.Source.Date)
-		conf[i], analyst[i], corr[i], cause[i] = string(e.Confidence), e.Analyst, e.CorrelationID, e.CausationID
+	for rows.Next() {
+		var (
+			s sql.NullString
+			v sql.NullInt64
+		)
+		if err := rows.Scan(&head, &last, &s, &v); err != nil {
+			return 0, time.Time{}, nil, wrapErr("read head", err)
+		}
+		if s.Valid {
+			out[s.String] = v.Int64
+		}
+		n++
 	}
-	_, err := tx.StmtxContext(ctx, st.writeBatch).ExecContext(ctx,
-		pq.Array(names), pq.Array(vs), plan.Head, plan.RecordedAt,
-		pq.Array(pos), pq.Array(id), pq.Array(stream), pq.Array(ver), pq.Array(typ), pq.Array(sv), pq.Array(data),
-		pq.Array(occ), pq.Array(occP), pq.Array(rep), pq.Array(repP),
-		pq.Array(pub), pq.Array(title), pq.Array(url), pq.Array(srcDate), pq.Array(srcP),
-		pq.Array(conf), pq.Array(analyst), pq.Array(corr), pq.Array(cause))
-	return wrapErr("write events", err)
+	if err := rows.Err(); err != nil {
+		return 0, time.Time{}, nil, wrapErr("read head", err)
+	}
+	if n == 0 {
+		return 0, time.Time{}, nil, errors.New("postgres: log_head has no row: the schema is not migrated")
+	}
+	return head, last.Time, out, nil
+}
+
+// writePlan executes writeBatchSQL (st, prepared on the pool or in a
+// transaction) for plan, on the condition that the head is still at
+// expectedHead, and returns the number of events written: len(plan.Rows),
+// or 0 when the head had moved. With binary, the arrays are sent in
+// PostgreSQL's binary format (for the writer's pool, whose connections
+// send []byte parameters in binary), else as text literals.
+func writePlan(ctx context.Context, st *sqlx.Stmt, plan logcore.Plan, expectedHead int64, binary bool) (int64, error) {
+	newCol := func(elem uint32) column {
+		if binary {
+			return newBinaryArray(elem)
+		}
+		return &arrayLiteral{}
+	}
+	names, versions := newCol(oidText), newCol(oidInt8)
+	for s, v := range plan.Streams {
+		names.text(s)
+		versions.int(v)
+	}
+	// One array per column, written straight from the events.
+	var cols [20]column
+	for i := range cols {
+		elem := oidText
+		switch i {
+		case 0, 3:
+			elem = oidInt8
+		case 5:
+			elem = oidInt4
+		}
+		cols[i] = newCol(elem)
+	}
+	for _, r := range plan.Rows {
+		e := r.Event
+		occ, occP := logcore.DateColumn(e.OccurredAt)
+		rep, repP := logcore.DateColumn(e.ReportedAt)
+		src, srcP := logcore.DateColumn(e.Source.Date)
+		cols[0].int(e.Position)
+		cols[1].text(e.ID)
+		cols[2].text(e.Stream)
+		cols[3].int(e.Version)
+		cols[4].text(e.Type)
+		cols[5].int(int64(e.SchemaVersion))
+		cols[6].bytes(r.Data)
+		cols[7].text(occ)
+		cols[8].text(occP)
+		cols[9].text(rep)
+		cols[10].text(repP)
+		cols[11].text(e.Source.Publication)
+		cols[12].text(e.Source.Title)
+		cols[13].text(e.Source.URL)
+		cols[14].text(src)
+		cols[15].text(srcP)
+		cols[16].text(string(e.Confidence))
+		cols[17].text(e.Analyst)
+		cols[18].text(e.CorrelationID)
+		cols[19].text(e.CausationID)
+	}
+	args := make([]any, 0, 25)
+	args = append(args, names.value(), versions.value(), plan.Head, plan.RecordedAt, expectedHead)
+	for _, c := range cols {
+		args = append(args, c.value())
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, wrapErr("write events", err)
+	}
+	written, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrapErr("write events", err)
+	}
+	return written, nil
+}
+
+// column builds an array parameter element by element.
+type column interface {
+	int(v int64)
+	text(s string)
+	bytes(b []byte)
+	// value returns the parameter.
+	value() any
+}
+
+// The element types of the arrays (pg_type oids).
+const (
+	oidInt8 uint32 = 20
+	oidInt4 uint32 = 23
+	oidText uint32 = 25
+)
+
+// binaryArray builds a one-dimensional array without NULLs in
+// PostgreSQL's binary format (array_recv): a header (dimensions, flags,
+// element type, length, lower bound) and each element as its length and
+// its bytes (an int8 as 8 bytes, an int4 as 4, big-endian). Sent as a binary parameter,
+// the server reads it without the parsing and unescaping of a text
+// literal.
+type binaryArray struct {
+	b    []byte
+	n    int
+	elem uint32
+}
+
+const binaryArrayHeader = 20
+
+func newBinaryArray(elem uint32) *binaryArray {
+	a := &binaryArray{b: make([]byte, binaryArrayHeader, 512), elem: elem}
+	binary.BigEndian.PutUint32(a.b[0:], 1) // dimensions
+	binary.BigEndian.PutUint32(a.b[4:], 0) // no NULLs
+	binary.BigEndian.PutUint32(a.b[8:], elem)
+	binary.BigEndian.PutUint32(a.b[16:], 1) // lower bound
+	return a
+}
+
+func (a *binaryArray) int(v int64) {
+	if a.elem == oidInt4 {
+		a.b = binary.BigEndian.AppendUint32(a.b, 4)
+		a.b = binary.BigEndian.AppendUint32(a.b, uint32(int32(v)))
+	} else {
+		a.b = binary.BigEndian.AppendUint32(a.b, 8)
+		a.b = binary.BigEndian.AppendUint64(a.b, uint64(v))
+	}
+	a.n++
+}
+
+func (a *binaryArray) text(s string) {
+	a.b = binary.BigEndian.AppendUint32(a.b, uint32(len(s)))
+	a.b = append(a.b, s...)
+	a.n++
+}
+
+func (a *binaryArray) bytes(b []byte) {
+	a.b = binary.BigEndian.AppendUint32(a.b, uint32(len(b)))
+	a.b = append(a.b, b...)
+	a.n++
+}
+
+func (a *binaryArray) value() any {
+	if a.n == 0 {
+		// No dimensions: the empty array.
+		binary.BigEndian.PutUint32(a.b[0:], 0)
+		return a.b[:12]
+	}
+	binary.BigEndian.PutUint32(a.b[12:], uint32(a.n))
+	return a.b
+}
+
+// arrayLiteral builds the text form of a PostgreSQL array ("{1,2}",
+// `{a,"b c","d\\"e"}`), element by element, without the intermediate
+// slices and reflection of pq.Array.
+type arrayLiteral struct {
+	b []byte
+}
+
+func (a *arrayLiteral) sep() {
+	if len(a.b) == 0 {
+		a.b = append(a.b, '{')
+	} else {
+		a.b = append(a.b, ',')
+	}
+}
+
+// int appends an integer element.
+func (a *arrayLiteral) int(v int64) {
+	a.sep()
+	a.b = strconv.AppendInt(a.b, v, 10)
+}
+
+// text appends a text element, quoted (and its quotes and backslashes
+// escaped) when the array syntax needs it.
+func (a *arrayLiteral) text(s string) {
+	a.sep()
+	if !needsQuotes(s) {
+		a.b = append(a.b, s...)
+		return
+	}
+	a.b = append(a.b, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			a.b = append(a.b, '\\')
+		}
+		a.b = append(a.b, s[i])
+	}
+	a.b = append(a.b, '"')
+}
+
+// bytes appends a text element given as bytes (always quoted).
+func (a *arrayLiteral) bytes(b []byte) {
+	a.sep()
+	a.b = append(a.b, '"')
+	for len(b) > 0 {
+		i := bytes.IndexAny(b, `"\\`)
+		if i < 0 {
+			a.b = append(a.b, b...)
+			break
+		}
+		a.b = append(a.b, b[:i]...)
+		a.b = append(a.b, '\\', b[i])
+		b = b[i+1:]
+	}
+	a.b = append(a.b, '"')
+}
+
+// value returns the literal ("{}" for no elements), as a string.
+func (a *arrayLiteral) value() any { return a.String() }
+
+// String returns the literal ("{}" for no elements).
+func (a *arrayLiteral) String() string {
+	if len(a.b) == 0 {
+		return "{}"
+	}
+	return string(append(a.b, '}'))
+}
+
+// needsQuotes reports whether s must be quoted as an array element: it is
+// empty, NULL in any case, or holds a character that the array syntax
+// gives a meaning to (braces, comma, quote, backslash, white space).
+func needsQuotes(s string) bool {
+	if s == "" || len(s) == 4 && strings.EqualFold(s, "null") {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{', '}', ',', '"', '\\', ' ', '\t', '\n', '\r', '\v', '\f':
+			return true
+		}
+	}
+	return false
 }
 
 // Import appends evs, which may belong to many streams, in one
-// transaction: all or nothing. Each event goes to its Stream (or the
-// stream its data implies) after the stream's current events, in input
-// order, whatever the stream's version (expected version Any). Events
-// whose id is already in the log, or earlier in evs, are skipped and
-// counted as duplicates, so importing the same file twice appends nothing
-// the second time. Invalid events fail the whole import with ErrInvalid
-// naming the event ("input event 3").
-//
-// progress, when not nil, is called with the number of input events
-// handled so far, after every chunk of logcore.ImportChunk events. The
-// import holds the log's write lock from its first new event to its
-// commit, so concurrent appends wait for it.
+// transaction, as logcore.Import describes (the contract of store.Store's
+// Import): all or nothing, each event after its stream's events, ids
+// already in the log or earlier in evs skipped as duplicates. The
+// transaction takes the log's write lock with its first new event and
+// holds it to its commit, so concurrent appends wait for it.
 func (l *Log) Import(ctx context.Context, evs []events.Event, progress func(done int)) (logcore.ImportResult, error) {
-	reqs, dups, err := logcore.PrepareImport(l.codec, evs)
-	if err != nil {
-		return logcore.ImportResult{}, err
-	}
-	for attempt := 1; ; attempt++ {
-		for _, r := range reqs {
-			r.Reset()
-		}
-		err = l.importTx(ctx, reqs, dups, progress)
-		if err == nil || !errors.Is(err, logcore.ErrRetry) {
-			break
-		}
-		if attempt == logcore.MaxAttempts {
-			return logcore.ImportResult{}, fmt.Errorf("%w: import gave up after %d attempts: %w", events.ErrConflict, attempt, err)
-		}
-	}
-	if err != nil {
-		return logcore.ImportResult{}, err
-	}
-	res, err := logcore.Count(reqs)
-	res.Duplicates += dups
-	return res, err
+	return logcore.Import(ctx, l.codec, evs, progress, l.importTx)
 }
 
 // importTx processes the requests of an import in chunks in one
@@ -377,14 +717,12 @@ func (l *Log) importTx(ctx context.Context, reqs []*logcore.Request, dups int, p
 			_ = tx.Rollback()
 		}
 	}()
-	for start := 0; start < len(reqs); start += logcore.ImportChunk {
-		end := min(start+logcore.ImportChunk, len(reqs))
-		if _, err := l.appendBatch(ctx, tx, reqs[start:end]); err != nil {
-			return err
-		}
-		if progress != nil {
-			progress(dups + end)
-		}
+	err = logcore.ImportChunks(reqs, dups, progress, func(reqs []*logcore.Request) error {
+		_, err := l.appendBatch(ctx, tx, reqs)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return wrapErr("commit", err)

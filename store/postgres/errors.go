@@ -19,9 +19,10 @@ import (
 // wrapErr gives a database error its accord kind, with op as context:
 // connection failures and server shutdowns wrap events.ErrUnavailable;
 // unique violations, serialization failures and deadlocks wrap
-// logcore.ErrRetry; data exceptions (class 22) wrap events.ErrInvalid (the append is run again); context cancellation is
-// kept as is (errors.Is context.Canceled / DeadlineExceeded still works);
-// anything else is wrapped with op only.
+// logcore.ErrRetry (the append is run again); data exceptions (class 22)
+// wrap events.ErrInvalid; context cancellation is kept as is (errors.Is
+// context.Canceled / DeadlineExceeded still works); anything else is
+// wrapped with op only.
 func wrapErr(op string, err error) error {
 	if err == nil {
 		return nil

@@ -30,27 +30,115 @@
 // never later see a new event at or below p. A transaction that aborts
 // leaves no hole.
 //
-// The price is that appends to the whole log are serialized for the length
-// of their write (a few statements). The append path processes a batch of
-// requests per transaction (see appendBatch) so that a group-commit writer
-// can amortize the lock and the commit over many concurrent appends.
+// The price is that appends to the whole log are serialized from the
+// moment they take the lock to their commit, disk flush included. Group
+// commit makes them pay it together.
+//
+// # Group commit
+//
+// Append prepares its call (logcore.Prepare: copy, normalize, encode; on
+// the caller's goroutine) and queues it; one writer goroutine per Log
+// (logcore.Group) takes every call queued, up to logcore.MaxBatchEvents
+// events, and writes them as one batch in one transaction, then answers
+// each caller with its own result or error. While a batch is written the
+// next calls queue, so one lock, one statement and one commit flush serve
+// all the appends that arrived meanwhile. Before it takes a batch the
+// writer waits a little for the callers it has just answered (at most half
+// the last batch's time, and logcore.MaxLinger), since synchronous callers
+// come back at once: without that, they would settle into two alternating
+// halves that each pay a whole commit.
+//
+// A batch is planned as if its calls had run one after the other, in queue
+// order (logcore.MakePlan): each call's expected version is checked
+// against the stream's version after the earlier calls of the batch (the
+// first of two calls expecting version 3 of a stream wins, the second gets
+// a *events.ConflictError with the actual version); a call whose events
+// were all appended by an earlier call of the batch gets their positions,
+// as a retry would; a conflict or an invalid call fails alone.
+//
+// The writer writes a batch in one of two ways.
+//
+// The optimistic write, the usual one, is a single statement in its own
+// implicit transaction (writeBatchSQL): it updates log_head to the new
+// head on the condition that the head is still where the writer planned
+// from, and, through a join with that update, inserts the streams' new
+// versions and all the batch's events from array parameters (unnest). The
+// update of log_head takes the row lock (waiting for a concurrent writer's
+// commit and then seeing its head, as READ COMMITTED re-checks a locked
+// row), so the statement writes nothing unless no other transaction
+// appended since the writer's plan; and positions are assigned under the
+// lock, in commit order, as above. To plan without a round trip, the writer
+// keeps what it knows of the log (writerState): the head after its last
+// batch and the versions of the streams it has written or read since (a
+// stream it does not know costs one read of the head and those versions,
+// preRead, which must find the head where the writer left it). It does not
+// look the ids up: an id already in the log makes the statement fail on
+// the unique index, writing nothing.
+//
+// The locked write (lockedTx, appendBatch) is the original transaction:
+// look the ids up (finishing calls whose events are all in the log, with
+// the original positions: idempotent retries), lock log_head, read the
+// streams' versions, plan, write with the same statement, commit. The
+// writer falls back to it for a batch when the optimistic write did not
+// apply (another process appended: the head moved), failed on a unique
+// index (an id already in the log, or a concurrent writer's), or would
+// give a call a conflict (which may be a retry of events already in the
+// log: only the id lookup can tell). The locked write also refreshes what
+// the writer knows.
+//
+// A batch whose transaction fails as a whole (a lost connection, the
+// server going away) writes nothing and fails every call of the batch
+// with the error, which wraps events.ErrUnavailable (database/sql first
+// retries a statement on a fresh connection when lib/pq reports a broken
+// one; re-running the optimistic statement is harmless, as it checks the
+// head). A retryable error (a serialization failure, a deadlock, a unique
+// violation) runs the batch again, a bounded number of times. A value the
+// database rejects (a data exception, ErrInvalid) makes the writer write
+// the batch's calls one by one, so that only the offending call fails. A
+// caller whose context ends while its call is queued gets the context's
+// error and its call is dropped; once the batch is being written, the call
+// may be written although its caller has gone, like a call whose
+// connection is lost during the commit (retrying with the same ids is
+// safe either way).
+//
+// The writer has a pool of its own (application_name "accord-writer"),
+// whose statements are planned once (generic plans: the write statements
+// read no table whose size changes the plan) and whose array parameters
+// go in PostgreSQL's binary format (no quoting, escaping and parsing of
+// text arrays).
+//
+// Import writes its events in one transaction of locked writes on the
+// caller's goroutine, in chunks; the group writer sees the head move and
+// falls back once.
+//
+// # Reads
+//
+// ReadAll and ReadStream select two columns per event (readColumns): the
+// data, and everything else packed into one bytea (logcore.ParsePacked),
+// so that lib/pq converts and allocates nothing per field: the dates come
+// as day numbers, repeated texts (stream, type, source) are shared within
+// a call, and the payloads are decoded (events.Codec.DecodeStored) on
+// several goroutines for a large page.
 //
 // # Plans
 //
-// Connections are opened with plan_cache_mode=force_custom_plan (unless the
-// DSN sets plan_cache_mode): the append path uses prepared statements (one
-// round trip each instead of two), and PostgreSQL would otherwise keep a
-// generic plan made while the tables were nearly empty, e.g. a sequential
-// scan of events for the id lookup, whose cost then grows with the log
-// (nothing replaces a cached plan until the table is analyzed, and
-// autovacuum may be off). Custom plans cost some planning time per
-// statement; they stay right as the tables grow.
+// The main pool's connections are opened with
+// plan_cache_mode=force_custom_plan (unless the DSN sets plan_cache_mode):
+// the append and read paths use prepared statements (one round trip each
+// instead of two), and PostgreSQL would otherwise keep a generic plan made
+// while the tables were nearly empty, e.g. a sequential scan of events for
+// the id lookup, whose cost then grows with the log (nothing replaces a
+// cached plan until the table is analyzed, and autovacuum may be off).
+// Custom plans cost some planning time per statement; they stay right as
+// the tables grow.
 //
-// Watch out when changing the append path: the statement that takes the
+// Watch out when changing the locked write: the statement that takes the
 // lock must read nothing else. A statement that waits for a row lock keeps
 // the snapshot it started with for everything but the locked row, so a CTE
 // that locked log_head and read streams would read stale stream versions.
-// The statements after it start with fresh snapshots (READ COMMITTED).
+// The statements after it start with fresh snapshots (READ COMMITTED). The
+// optimistic write reads nothing but the locked row: everything else it
+// writes comes from the writer's plan, checked by the head.
 package postgres
 
 import (
@@ -79,11 +167,18 @@ var migrations embed.FS
 // processes may share one database.
 type Log struct {
 	db    *sqlx.DB
+	wdb   *sqlx.DB // the group-commit writer's pool (generic plans)
 	codec *events.Codec
 	clock func() time.Time
 
 	stmtMu sync.Mutex
 	stmts  *statements // prepared on first use; see prepared
+
+	group *logcore.Group // the group-commit writer; see commitBatch
+	w     writerState    // used by the group's writer goroutine only
+	// onBatch, when not nil, is called by the writer with the size of
+	// every batch before writing it (tests).
+	onBatch func(n int)
 }
 
 var _ events.Log = (*Log)(nil)
@@ -104,17 +199,20 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if pqcfg.Runtime == nil {
 		pqcfg.Runtime = map[string]string{}
 	}
+	wcfg := pqcfg.Clone()
+	if wcfg.ApplicationName == "" {
+		wcfg.ApplicationName = WriterApplicationName
+	}
+	// The writer sends its arrays in binary (see binaryArray).
+	wcfg.BinaryParameters = true
 	if _, set := pqcfg.Runtime["plan_cache_mode"]; !set {
 		pqcfg.Runtime["plan_cache_mode"] = "force_custom_plan"
+		wcfg.Runtime["plan_cache_mode"] = "force_generic_plan"
 	}
-	conn, err := pq.NewConnectorConfig(pqcfg)
+	db, err := openPool(pqcfg, cfg.MaxConns)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse DSN: %v: %w", err, events.ErrInvalid)
+		return nil, err
 	}
-	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
-	db.SetMaxOpenConns(cfg.MaxConns)
-	db.SetMaxIdleConns(cfg.MaxConns)
-	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		if ctx.Err() != nil {
@@ -122,14 +220,45 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		}
 		return nil, fmt.Errorf("postgres: connect: %w: %w", events.ErrUnavailable, err)
 	}
-	l := &Log{db: db, codec: cfg.Codec, clock: cfg.Clock}
+	wdb, err := openPool(wcfg, writerConns)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	l := &Log{db: db, wdb: wdb, codec: cfg.Codec, clock: cfg.Clock}
+	l.group = logcore.NewGroup(l.commitBatch)
+	closeAll := func() {
+		db.Close()
+		wdb.Close()
+	}
 	if !cfg.SkipMigrate {
 		if err := l.Migrate(ctx); err != nil {
-			db.Close()
+			closeAll()
 			return nil, err
 		}
 	}
 	return l, nil
+}
+
+// writerConns is the size of the group-commit writer's pool.
+const writerConns = 2
+
+// WriterApplicationName is the application_name of the group-commit
+// writer's connections (unless the DSN sets one), so that they can be told
+// apart in pg_stat_activity.
+const WriterApplicationName = "accord-writer"
+
+// openPool returns a connection pool of at most n connections.
+func openPool(cfg pq.Config, n int) (*sqlx.DB, error) {
+	conn, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse DSN: %v: %w", err, events.ErrInvalid)
+	}
+	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
 }
 
 // Migrate applies the embedded migrations that the database lacks, under a
@@ -174,15 +303,18 @@ func (migrationLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error 
 	return err
 }
 
-// Close closes the connection pool. Calls in progress may fail.
+// Close stops the group-commit writer (appends still queued fail with
+// ErrUnavailable) and closes the connection pool. Calls in progress may
+// fail.
 func (l *Log) Close() error {
+	l.group.Close()
 	l.stmtMu.Lock()
 	if l.stmts != nil {
 		l.stmts.close()
 		l.stmts = nil
 	}
 	l.stmtMu.Unlock()
-	return l.db.Close()
+	return errors.Join(l.db.Close(), l.wdb.Close())
 }
 
 // DB returns the connection pool, for read models and tools that share the
@@ -192,115 +324,3 @@ func (l *Log) DB() *sqlx.DB { return l.db }
 
 // Backend returns "postgres".
 func (l *Log) Backend() string { return "postgres" }
-
-// eventColumns is the select list that scanEvent reads, in order.
-const eventColumns = `position, id, stream, version, type, schema_version, data,
-	occurred_at, occurred_precision, reported_at, reported_precision, recorded_at,
-	source_publication, COALESCE(source_title, ''), COALESCE(source_url, ''),
-	source_date, COALESCE(source_date_precision, ''),
-	confidence, COALESCE(analyst, ''), COALESCE(correlation_id, ''), COALESCE(causation_id, '')`
-
-// ReadStream returns up to limit events of stream with Version >= from, in
-// version order; an unknown stream gives an empty slice. limit must be 1 or
-// more (else ErrInvalid).
-func (l *Log) ReadStream(ctx context.Context, stream string, from int64, limit int) ([]events.Event, error) {
-	if err := logcore.CheckLimit(limit); err != nil {
-		return nil, err
-	}
-	return l.query(ctx, "read stream",
-		`SELECT `+eventColumns+` FROM events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`,
-		stream, max(from, 1), limit)
-}
-
-// ReadAll returns up to limit events with Position > after, in position
-// order. Positions are gap-free as readers see them (see the package
-// comment), so following the log with the last position seen never misses
-// an event. limit must be 1 or more (else ErrInvalid).
-func (l *Log) ReadAll(ctx context.Context, after int64, limit int) ([]events.Event, error) {
-	if err := logcore.CheckLimit(limit); err != nil {
-		return nil, err
-	}
-	return l.query(ctx, "read all",
-		`SELECT `+eventColumns+` FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
-		max(after, 0), limit)
-}
-
-// Head returns the highest committed position (0 for an empty log).
-func (l *Log) Head(ctx context.Context) (int64, error) {
-	var head int64
-	if err := l.db.GetContext(ctx, &head, `SELECT COALESCE(max(position), 0) FROM events`); err != nil {
-		return 0, wrapErr("head", err)
-	}
-	return head, nil
-}
-
-// StreamVersion returns the stream's current version (0 if it has no
-// events).
-func (l *Log) StreamVersion(ctx context.Context, stream string) (int64, error) {
-	var v int64
-	err := l.db.GetContext(ctx, &v, `SELECT version FROM streams WHERE stream = $1`, stream)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, wrapErr("stream version", err)
-	}
-	return v, nil
-}
-
-// query runs a select of eventColumns and decodes the rows.
-func (l *Log) query(ctx context.Context, op, q string, args ...any) ([]events.Event, error) {
-	rows, err := l.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer rows.Close()
-	out := []events.Event{}
-	for rows.Next() {
-		e, err := l.scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: %s: %w", op, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
-}
-
-func (l *Log) scanEvent(rows *sql.Rows) (events.Event, error) {
-	var (
-		e                      events.Event
-		data                   []byte
-		occ, rep               time.Time
-		occP, repP, srcP, conf string
-		src                    sql.NullTime
-	)
-	if err := rows.Scan(&e.Position, &e.ID, &e.Stream, &e.Version, &e.Type, &e.SchemaVersion, &data,
-		&occ, &occP, &rep, &repP, &e.RecordedAt,
-		&e.Source.Publication, &e.Source.Title, &e.Source.URL, &src, &srcP,
-		&conf, &e.Analyst, &e.CorrelationID, &e.CausationID); err != nil {
-		return e, wrapErr("scan", err)
-	}
-	e.RecordedAt = e.RecordedAt.UTC()
-	e.Confidence = events.Confidence(conf)
-	var err error
-	if e.OccurredAt, err = logcore.ParseDateColumn(occ, occP); err != nil {
-		return e, fmt.Errorf("event %d: occurred_at: %w", e.Position, err)
-	}
-	if e.ReportedAt, err = logcore.ParseDateColumn(rep, repP); err != nil {
-		return e, fmt.Errorf("event %d: reported_at: %w", e.Position, err)
-	}
-	if src.Valid {
-		if e.Source.Date, err = logcore.ParseDateColumn(src.Time, srcP); err != nil {
-			return e, fmt.Errorf("event %d: source_date: %w", e.Position, err)
-		}
-	}
-	if e.Data, err = l.codec.DecodeStored(e.Type, e.SchemaVersion, data); err != nil {
-		return e, fmt.Errorf("event %d (%s): %w", e.Position, e.Type, err)
-	}
-	// DecodeStored upcasts older data: SchemaVersion describes Data.
-	e.SchemaVersion = max(e.SchemaVersion, l.codec.SchemaVersion(e.Type))
-	return e, nil
-}

@@ -14,58 +14,34 @@ import (
 	"github.com/accord-dev/accord/store/internal/logcore"
 )
 
-// Append writes evs to stream atomically, as events.Log specifies:
+// Append writes evs to stream atomically, as events.Log specifies (see
+// there for normalization, idempotent retries and conflicts). The events get
+// versions after the stream's, positions after the log's head (gap-free, in
+// commit order) and one RecordedAt from the configured clock (UTC,
+// microseconds, never before the previous append's).
 //
-//   - Every event is copied and normalized (events.Normalize); an event
-//     whose Stream is neither empty nor stream, an invalid event, an empty
-//     batch or an id given twice is an ErrInvalid error.
-//   - If all ids are already in the log, nothing is written and the result
-//     has the original positions and versions and Duplicates = len(evs),
-//     whatever expected is. If only some are, the request is ErrInvalid.
-//   - If expected does not match the stream's version, the error is a
-//     *events.ConflictError naming both; nothing is written.
-//   - Otherwise the events get versions after the stream's, positions after
-//     the log's head (gap-free, in commit order) and one RecordedAt from the
-//     configured clock (UTC, microseconds, never before the previous
-//     append's).
-//
-// Appends take turns on the Log's write lock (waiting respects ctx) and on
-// SQLite's (waiting for another process fails with ErrUnavailable after
-// the busy timeout).
+// Concurrent calls are committed together, in one transaction, each with
+// its own outcome, as if they had run one after the other (group commit;
+// see the package comment). Batches take turns on the Log's write lock and
+// on SQLite's (waiting for another process fails with ErrUnavailable after
+// the busy timeout, and fails every call of the batch).
 func (l *Log) Append(ctx context.Context, stream string, expected events.ExpectedVersion, evs []events.Event) (events.AppendResult, error) {
-	req, err := logcore.Prepare(l.codec, stream, expected, evs)
-	if err != nil {
-		return events.AppendResult{}, err
-	}
-	if err := l.appendRequests(ctx, []*logcore.Request{req}); err != nil {
-		return events.AppendResult{}, err
-	}
-	if req.Err != nil {
-		return events.AppendResult{}, req.Err
-	}
-	return req.Result, nil
+	return logcore.Append(ctx, l.codec, l.group, stream, expected, evs)
 }
 
-// appendRequests processes reqs in one transaction under the write lock,
-// running it again when it fails with a retryable error (a unique
-// violation: only possible when another process wrote the same ids between
-// our read and our write, which BEGIN IMMEDIATE rules out, but cheap to
-// handle). On success every request has its outcome (Result or Err).
-func (l *Log) appendRequests(ctx context.Context, reqs []*logcore.Request) error {
+// commitBatch is the group-commit writer's logcore.Commit: it processes
+// one batch of requests in one transaction under the write lock, running
+// it again when it fails with a retryable error (a unique violation: only
+// possible when another process wrote the same ids between our read and
+// our write, which BEGIN IMMEDIATE rules out, but cheap to handle).
+func (l *Log) commitBatch(ctx context.Context, reqs []*logcore.Request) error {
 	if err := l.lock(ctx); err != nil {
 		return err
 	}
 	defer l.unlock()
-	var err error
-	for attempt := 1; attempt <= logcore.MaxAttempts; attempt++ {
-		for _, r := range reqs {
-			r.Reset()
-		}
-		if err = l.appendTx(ctx, reqs); err == nil || !errors.Is(err, logcore.ErrRetry) {
-			return err
-		}
-	}
-	return fmt.Errorf("%w: append gave up after %d attempts: %w", events.ErrConflict, logcore.MaxAttempts, err)
+	return logcore.Isolated(ctx, reqs, func(ctx context.Context, reqs []*logcore.Request) error {
+		return logcore.Retry(ctx, "append", reqs, l.appendTx)
+	})
 }
 
 // appendTx runs appendBatch in an IMMEDIATE transaction (the DSN makes
@@ -261,50 +237,20 @@ func insertEvents(ctx context.Context, tx *sqlx.Tx, rows []logcore.Row, recorded
 }
 
 // Import appends evs, which may belong to many streams, in one
-// transaction: all or nothing. Each event goes to its Stream (or the
-// stream its data implies) after the stream's current events, in input
-// order, whatever the stream's version (expected version Any). Events
-// whose id is already in the log, or earlier in evs, are skipped and
-// counted as duplicates, so importing the same file twice appends nothing
-// the second time. Invalid events fail the whole import with ErrInvalid
-// naming the event ("input event 3").
-//
-// progress, when not nil, is called with the number of input events
-// handled so far, after every chunk of logcore.ImportChunk events. The
-// import holds the write lock throughout, so concurrent appends wait for
-// it.
+// transaction, as logcore.Import describes (the contract of store.Store's
+// Import). It holds the write lock throughout, so concurrent appends wait
+// for it.
 func (l *Log) Import(ctx context.Context, evs []events.Event, progress func(done int)) (logcore.ImportResult, error) {
-	reqs, dups, err := logcore.PrepareImport(l.codec, evs)
-	if err != nil {
-		return logcore.ImportResult{}, err
-	}
-	if err := l.lock(ctx); err != nil {
-		return logcore.ImportResult{}, err
-	}
-	defer l.unlock()
-	for attempt := 1; ; attempt++ {
-		for _, r := range reqs {
-			r.Reset()
-		}
-		err = l.importTx(ctx, reqs, dups, progress)
-		if err == nil || !errors.Is(err, logcore.ErrRetry) {
-			break
-		}
-		if attempt == logcore.MaxAttempts {
-			return logcore.ImportResult{}, fmt.Errorf("%w: import gave up after %d attempts: %w", events.ErrConflict, attempt, err)
-		}
-	}
-	if err != nil {
-		return logcore.ImportResult{}, err
-	}
-	res, err := logcore.Count(reqs)
-	res.Duplicates += dups
-	return res, err
+	return logcore.Import(ctx, l.codec, evs, progress, l.importTx)
 }
 
 // importTx processes the requests of an import in chunks in one
-// transaction.
+// transaction, under the write lock.
 func (l *Log) importTx(ctx context.Context, reqs []*logcore.Request, dups int, progress func(int)) (err error) {
+	if err := l.lock(ctx); err != nil {
+		return err
+	}
+	defer l.unlock()
 	tx, err := l.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return wrapErr("begin", err)
@@ -314,14 +260,12 @@ func (l *Log) importTx(ctx context.Context, reqs []*logcore.Request, dups int, p
 			_ = tx.Rollback()
 		}
 	}()
-	for start := 0; start < len(reqs); start += logcore.ImportChunk {
-		end := min(start+logcore.ImportChunk, len(reqs))
-		if _, err := l.appendBatch(ctx, tx, reqs[start:end]); err != nil {
-			return err
-		}
-		if progress != nil {
-			progress(dups + end)
-		}
+	err = logcore.ImportChunks(reqs, dups, progress, func(reqs []*logcore.Request) error {
+		_, err := l.appendBatch(ctx, tx, reqs)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return wrapErr("commit", err)

@@ -15,6 +15,12 @@
 // retry-and-sleep loop that turns contention into latency spikes and
 // SQLITE_BUSY errors).
 //
+// Appends are committed in groups: concurrent calls queue for one writer
+// goroutine, which writes all the calls queued in one transaction (one
+// flush of the WAL), each with its own outcome, as if they had run one
+// after the other (logcore.Group and logcore.MakePlan; see store/postgres
+// for the details).
+//
 // Since only one write transaction runs at a time, positions are allocated
 // (from the log_head row, as in store/postgres) and committed in the same
 // order, and a reader that follows the log with ReadAll never misses an
@@ -25,7 +31,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -60,6 +65,8 @@ type Log struct {
 	// writer is the in-process write lock: a token channel, so that
 	// waiting for it respects the context.
 	writer chan struct{}
+	// group is the group-commit writer; see commitBatch.
+	group *logcore.Group
 }
 
 var _ events.Log = (*Log)(nil)
@@ -80,6 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	l := &Log{db: db, codec: cfg.Codec, clock: cfg.Clock, writer: make(chan struct{}, 1)}
+	l.group = logcore.NewGroup(l.commitBatch)
 	// Ping opens a connection, which runs the pragmas (and switches a new
 	// file to WAL). Reading the schema checks that the file is a database.
 	if err := db.PingContext(ctx); err != nil {
@@ -149,8 +157,12 @@ func (l *Log) lock(ctx context.Context) error {
 
 func (l *Log) unlock() { <-l.writer }
 
-// Close closes the database. Calls in progress may fail.
-func (l *Log) Close() error { return l.db.Close() }
+// Close stops the group-commit writer (appends still queued fail with
+// ErrUnavailable) and closes the database. Calls in progress may fail.
+func (l *Log) Close() error {
+	l.group.Close()
+	return l.db.Close()
+}
 
 // DB returns the connection pool, for read models and tools that share the
 // file. Its transactions begin IMMEDIATE (they take the write lock).
@@ -160,12 +172,16 @@ func (l *Log) DB() *sqlx.DB { return l.db }
 // Backend returns "sqlite".
 func (l *Log) Backend() string { return "sqlite" }
 
-// eventColumns is the select list that scanEvent reads, in order.
-const eventColumns = `position, id, stream, version, type, schema_version, data,
-	occurred_at, occurred_precision, reported_at, reported_precision, recorded_at,
-	source_publication, COALESCE(source_title, ''), COALESCE(source_url, ''),
-	COALESCE(source_date, ''), COALESCE(source_date_precision, ''),
-	confidence, COALESCE(analyst, ''), COALESCE(correlation_id, ''), COALESCE(causation_id, '')`
+// readColumns is the select list of the read path: the data and every
+// other column packed into one text in the format of logcore.ParsePacked
+// (the dates as days since 1970-01-01). One column instead of twenty saves
+// the driver a conversion and an allocation per column and row.
+const readColumns = `data, concat(
+	position, ' ', version, ' ', schema_version, ' ',
+	CAST(julianday(occurred_at) - 2440587.5 AS INTEGER), ' ', CAST(julianday(reported_at) - 2440587.5 AS INTEGER), ' ',
+	CAST(julianday(source_date) - 2440587.5 AS INTEGER), ' ',
+	` + logcore.PackedTexts + `,
+	recorded_at)`
 
 // ReadStream returns up to limit events of stream with Version >= from, in
 // version order; an unknown stream gives an empty slice. limit must be 1 or
@@ -174,8 +190,8 @@ func (l *Log) ReadStream(ctx context.Context, stream string, from int64, limit i
 	if err := logcore.CheckLimit(limit); err != nil {
 		return nil, err
 	}
-	return l.query(ctx, "read stream",
-		`SELECT `+eventColumns+` FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?`,
+	return l.read(ctx, "read stream", limit,
+		`SELECT `+readColumns+` FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?`,
 		stream, max(from, 1), limit)
 }
 
@@ -187,87 +203,25 @@ func (l *Log) ReadAll(ctx context.Context, after int64, limit int) ([]events.Eve
 	if err := logcore.CheckLimit(limit); err != nil {
 		return nil, err
 	}
-	return l.query(ctx, "read all",
-		`SELECT `+eventColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+	return l.read(ctx, "read all", limit,
+		`SELECT `+readColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
 		max(after, 0), limit)
+}
+
+// read runs a select of readColumns (logcore.ReadEvents).
+func (l *Log) read(ctx context.Context, op string, limit int, q string, args ...any) ([]events.Event, error) {
+	return logcore.ReadEvents(l.codec, "sqlite", op, limit, wrapErr, func() (*sql.Rows, error) {
+		return l.db.QueryContext(ctx, q, args...)
+	})
 }
 
 // Head returns the highest committed position (0 for an empty log).
 func (l *Log) Head(ctx context.Context) (int64, error) {
-	var head int64
-	if err := l.db.GetContext(ctx, &head, `SELECT COALESCE(max(position), 0) FROM events`); err != nil {
-		return 0, wrapErr("head", err)
-	}
-	return head, nil
+	return logcore.Head(ctx, l.db, wrapErr)
 }
 
 // StreamVersion returns the stream's current version (0 if it has no
 // events).
 func (l *Log) StreamVersion(ctx context.Context, stream string) (int64, error) {
-	var v int64
-	err := l.db.GetContext(ctx, &v, `SELECT version FROM streams WHERE stream = ?`, stream)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, wrapErr("stream version", err)
-	}
-	return v, nil
-}
-
-// query runs a select of eventColumns and decodes the rows.
-func (l *Log) query(ctx context.Context, op, q string, args ...any) ([]events.Event, error) {
-	rows, err := l.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer rows.Close()
-	out := []events.Event{}
-	for rows.Next() {
-		e, err := l.scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: %s: %w", op, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
-}
-
-func (l *Log) scanEvent(rows *sql.Rows) (events.Event, error) {
-	var (
-		e                                    events.Event
-		data                                 []byte
-		occ, occP, rep, repP, rec, src, srcP string
-		conf                                 string
-	)
-	if err := rows.Scan(&e.Position, &e.ID, &e.Stream, &e.Version, &e.Type, &e.SchemaVersion, &data,
-		&occ, &occP, &rep, &repP, &rec,
-		&e.Source.Publication, &e.Source.Title, &e.Source.URL, &src, &srcP,
-		&conf, &e.Analyst, &e.CorrelationID, &e.CausationID); err != nil {
-		return e, wrapErr("scan", err)
-	}
-	e.Confidence = events.Confidence(conf)
-	var err error
-	if e.RecordedAt, err = time.Parse(time.RFC3339Nano, rec); err != nil {
-		return e, fmt.Errorf("event %d: recorded_at: %w", e.Position, err)
-	}
-	e.RecordedAt = e.RecordedAt.UTC()
-	if e.OccurredAt, err = logcore.ParseDateText(occ, occP); err != nil {
-		return e, fmt.Errorf("event %d: occurred_at: %w", e.Position, err)
-	}
-	if e.ReportedAt, err = logcore.ParseDateText(rep, repP); err != nil {
-		return e, fmt.Errorf("event %d: reported_at: %w", e.Position, err)
-	}
-	if e.Source.Date, err = logcore.ParseDateText(src, srcP); err != nil {
-		return e, fmt.Errorf("event %d: source_date: %w", e.Position, err)
-	}
-	if e.Data, err = l.codec.DecodeStored(e.Type, e.SchemaVersion, data); err != nil {
-		return e, fmt.Errorf("event %d (%s): %w", e.Position, e.Type, err)
-	}
-	// DecodeStored upcasts older data: SchemaVersion describes Data.
-	e.SchemaVersion = max(e.SchemaVersion, l.codec.SchemaVersion(e.Type))
-	return e, nil
+	return logcore.StreamVersion(ctx, l.db, stream, wrapErr)
 }

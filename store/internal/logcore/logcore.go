@@ -17,9 +17,15 @@
 //     *events.ConflictError and write nothing.
 //  5. Write the planned rows and the new stream versions and head, commit.
 //
-// The steps take a batch of requests so that a group-commit writer can put
-// many concurrent Append calls into one transaction; a request-level
-// failure (conflict, invalid) never fails the other requests of the batch.
+// The steps take a batch of requests so that a group-commit writer (Group)
+// can put many concurrent Append calls into one transaction; a
+// request-level failure (conflict, invalid) never fails the other requests
+// of the batch, and the requests of a batch are planned as if they had run
+// one after the other.
+//
+// The package also holds what the stores' read paths share: the packed
+// form of a row (ParsePacked) and the parallel decoding of payloads
+// (DecodePayloads).
 package logcore
 
 import (
@@ -209,13 +215,27 @@ type Plan struct {
 // MakePlan checks the expected version of every pending request against
 // versions (the streams' current versions, read under the write lock;
 // missing streams are at 0) and assigns versions, positions after head, and
-// recordedAt to the requests that pass, in request order. A request that
-// fails gets a *events.ConflictError; a later request of the same batch and
-// stream sees the versions of the earlier ones.
+// recordedAt to the requests that pass, in request order, as if they had
+// been appended one after the other:
+//
+//   - A request that fails gets a *events.ConflictError; a later request of
+//     the same batch and stream sees the versions of the earlier ones.
+//   - A request whose ids were all written by earlier requests of the batch
+//     (two callers appending the same events at once) is a duplicate of
+//     them: the positions and versions of those events, Duplicates = len,
+//     whatever its expected version. One with only some of them is
+//     ErrInvalid, like a partial duplicate of events already in the log.
+//
+// ResolveDuplicates must have run first: MakePlan does not look for ids
+// already in the log.
 func MakePlan(reqs []*Request, versions map[string]int64, head int64, recordedAt time.Time) Plan {
 	p := Plan{Streams: map[string]int64{}, Head: head, RecordedAt: recordedAt}
+	var written map[string]*events.Event // ids written by earlier requests of the batch
 	for _, r := range reqs {
 		if r.Done {
+			continue
+		}
+		if len(written) > 0 && resolveInBatch(r, written) {
 			continue
 		}
 		actual, ok := p.Streams[r.Stream]
@@ -231,6 +251,9 @@ func MakePlan(reqs []*Request, versions map[string]int64, head int64, recordedAt
 			Positions: make([]int64, len(r.Events)),
 			Versions:  make([]int64, len(r.Events)),
 		}
+		if written == nil && len(reqs) > 1 {
+			written = make(map[string]*events.Event)
+		}
 		for i := range r.Events {
 			e := &r.Events[i]
 			actual++
@@ -238,11 +261,45 @@ func MakePlan(reqs []*Request, versions map[string]int64, head int64, recordedAt
 			e.Version, e.Position, e.RecordedAt = actual, p.Head, recordedAt
 			r.Result.Positions[i], r.Result.Versions[i] = e.Position, e.Version
 			p.Rows = append(p.Rows, Row{Event: e, Data: r.Data[i]})
+			if written != nil {
+				written[e.ID] = e
+			}
 		}
 		p.Streams[r.Stream] = actual
 		r.Done = true
 	}
 	return p
+}
+
+// resolveInBatch finishes r when some of its ids were written by earlier
+// requests of its batch (see MakePlan) and reports whether it did.
+func resolveInBatch(r *Request, written map[string]*events.Event) bool {
+	n := 0
+	for i := range r.Events {
+		if _, ok := written[r.Events[i].ID]; ok {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return false
+	case len(r.Events):
+		res := events.AppendResult{
+			Positions:  make([]int64, n),
+			Versions:   make([]int64, n),
+			Duplicates: n,
+		}
+		for i := range r.Events {
+			e := written[r.Events[i].ID]
+			res.Positions[i], res.Versions[i] = e.Position, e.Version
+		}
+		r.Result = res
+	default:
+		r.Err = fmt.Errorf("append to %q: %d of %d events are being appended by a concurrent call with other events; "+
+			"a retry must resend exactly the original batch: %w", clip(r.Stream), n, len(r.Events), events.ErrInvalid)
+	}
+	r.Done = true
+	return true
 }
 
 // RecordedAt returns the transaction time for a batch: now in UTC truncated

@@ -1,0 +1,179 @@
+package logcore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/accord-dev/accord/events"
+)
+
+// Interner returns one string for equal byte strings read in one call, so
+// that the stream, type, source and other values that repeat from event to
+// event are allocated once per call (and shared by its events) instead of
+// once per event.
+type Interner map[string]string
+
+// maxInterned bounds an Interner; past it, new values are not kept.
+const maxInterned = 4096
+
+// String returns b as a string, the same string for equal b.
+func (in Interner) String(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in) < maxInterned {
+		in[s] = s
+	}
+	return s
+}
+
+// Payloads collects the encoded data of a page of events, back to back in
+// one buffer, for DecodePayloads.
+type Payloads struct {
+	buf  []byte
+	ends []int
+}
+
+// Add appends the data of the next event (copied: b may be reused).
+func (p *Payloads) Add(b []byte) {
+	if len(p.buf)+len(b) > cap(p.buf) {
+		p.buf = slices.Grow(p.buf, max(8*len(p.buf), len(b)))
+	}
+	p.buf = append(p.buf, b...)
+	p.ends = append(p.ends, len(p.buf))
+}
+
+// parallelFrom is the page size from which DecodePayloads decodes on
+// several goroutines.
+const parallelFrom = 256
+
+// DecodePayloads sets evs[i].Data to the decoded data p holds for event i
+// (events.Codec.DecodeStored: the data was validated when it was appended),
+// on up to GOMAXPROCS goroutines for a large page, and raises SchemaVersion
+// to the codec's (DecodeStored upcasts older data). op prefixes errors,
+// which name the event by position and type.
+func DecodePayloads(c *events.Codec, op string, evs []events.Event, p *Payloads) error {
+	if len(p.ends) != len(evs) {
+		return fmt.Errorf("%s: %d payloads for %d events", op, len(p.ends), len(evs))
+	}
+	decode := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			start := 0
+			if i > 0 {
+				start = p.ends[i-1]
+			}
+			e := &evs[i]
+			d, err := c.DecodeStored(e.Type, e.SchemaVersion, p.buf[start:p.ends[i]:p.ends[i]])
+			if err != nil {
+				return fmt.Errorf("%s: event %d (%s): %w", op, e.Position, e.Type, err)
+			}
+			e.Data = d
+			e.SchemaVersion = max(e.SchemaVersion, c.SchemaVersion(e.Type))
+		}
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(evs)/parallelFrom+1)
+	if workers <= 1 {
+		return decode(0, len(evs))
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	per := (len(evs) + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, len(evs))
+		wg.Go(func() { errs[w] = decode(lo, hi) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// DateFromDays returns the Date of the day days after 1970-01-01 with the
+// precision named ("day", "month", "year"; "" gives the zero Date).
+func DateFromDays(days int64, precision string) (events.Date, error) {
+	if precision == "" {
+		return events.Date{}, nil
+	}
+	return ParseDateColumn(time.Unix(days*86400, 0).UTC(), precision)
+}
+
+// ReadEvents is the read path of both stores: rows (from query) have two
+// columns, the data and the packed form of the rest of the event (see
+// ParsePacked); ReadEvents parses each row as it arrives, then decodes the
+// payloads (DecodePayloads). hint is the number of rows asked for (the
+// limit).
+// wrap gives database errors their kind; name ("postgres", "sqlite")
+// prefixes the other errors, with op ("read all").
+func ReadEvents(c *events.Codec, name, op string, hint int, wrap func(op string, err error) error, query func() (*sql.Rows, error)) ([]events.Event, error) {
+	rows, err := query()
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	// The limit is an upper bound, often far above what comes (a stream's
+	// events), so start small and let append grow.
+	var (
+		out        = make([]events.Event, 0, min(max(hint, 0), 64))
+		payloads   = Payloads{buf: make([]byte, 0, cap(out)*512)}
+		in         = Interner{}
+		data, meta sql.RawBytes
+		dest       = []any{&data, &meta}
+	)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, wrap(op, err)
+		}
+		if len(out) == cap(out) {
+			// Grow eightfold (an Event is large; doubling would copy
+			// the page's events many times over), up to hint.
+			out = slices.Grow(out, min(max(hint, len(out)+1), 8*len(out))-len(out))
+		}
+		out = append(out, events.Event{})
+		if err := ParsePacked(meta, in, &out[len(out)-1]); err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", name, op, err)
+		}
+		payloads.Add(data)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	if err := DecodePayloads(c, name+": "+op, out, &payloads); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Head returns the highest position in the events table of db (0 for an
+// empty log). wrap gives database errors their kind.
+func Head(ctx context.Context, db *sqlx.DB, wrap func(op string, err error) error) (int64, error) {
+	var head int64
+	if err := db.GetContext(ctx, &head, `SELECT COALESCE(max(position), 0) FROM events`); err != nil {
+		return 0, wrap("head", err)
+	}
+	return head, nil
+}
+
+// StreamVersion returns the version of stream in the streams table of db (0
+// when it has no events). wrap gives database errors their kind.
+func StreamVersion(ctx context.Context, db *sqlx.DB, stream string, wrap func(op string, err error) error) (int64, error) {
+	var v int64
+	err := db.GetContext(ctx, &v, `SELECT version FROM streams WHERE stream = $1`, stream)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, wrap("stream version", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,327 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/events"
+	"github.com/accord-dev/accord/store/pgtest"
+	"github.com/accord-dev/accord/store/postgres"
+	"github.com/accord-dev/accord/store/storetest"
+)
+
+// TestGroupCommit checks that concurrent appends share transactions, each
+// with its own outcome: successes, a conflict between two appends of the
+// same batch (the first wins), and the same events appended by two callers
+// at once.
+func TestGroupCommit(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	l, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var batches, calls atomic.Int64
+	postgres.SetOnBatch(l, func(n int) { batches.Add(1); calls.Add(int64(n)) })
+	g := storetest.NewGen("gc")
+	const writers, rounds = 16, 20
+	for round := range rounds {
+		shared := storetest.AgreementStream(fmt.Sprintf("gc-shared-%d", round))
+		same := g.Events(storetest.AgreementStream(fmt.Sprintf("gc-same-%d", round)), 2)
+		var (
+			wg                     sync.WaitGroup
+			start                  = make(chan struct{})
+			wins, conflicts, dupes atomic.Int32
+			firstPositions         sync.Map
+			errs                   = make(chan error, 3*writers)
+		)
+		for w := range writers {
+			own := storetest.AgreementStream(fmt.Sprintf("gc-own-%d-%d", round, w))
+			ownEvs := g.Events(own, 1+w%3)
+			sharedEv := g.Events(shared, 1)
+			wg.Go(func() {
+				<-start
+				// Its own stream: always succeeds.
+				if res, err := l.Append(context.Background(), own, events.NoStream, ownEvs); err != nil || len(res.Positions) != len(ownEvs) {
+					errs <- fmt.Errorf("own stream: %+v, %v", res, err)
+				}
+			})
+			wg.Go(func() {
+				<-start
+				// The shared stream at version 0: one wins, the others conflict.
+				_, err := l.Append(context.Background(), shared, events.NoStream, sharedEv)
+				var ce *events.ConflictError
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case errors.As(err, &ce) && ce.Actual == 1:
+					conflicts.Add(1)
+				default:
+					errs <- fmt.Errorf("shared stream: %v", err)
+				}
+			})
+			wg.Go(func() {
+				<-start
+				// The same two events from every writer: one writes them, the
+				// others get the same positions as duplicates.
+				res, err := l.Append(context.Background(), storetest.AgreementStream(fmt.Sprintf("gc-same-%d", round)), events.Any, same)
+				if err != nil {
+					errs <- fmt.Errorf("same events: %v", err)
+					return
+				}
+				if res.Duplicates > 0 {
+					dupes.Add(1)
+				}
+				if prev, loaded := firstPositions.LoadOrStore("p", fmt.Sprint(res.Positions)); loaded && prev != fmt.Sprint(res.Positions) {
+					errs <- fmt.Errorf("same events: positions %v and %v", prev, res.Positions)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("round %d: %v", round, err)
+		}
+		if wins.Load() != 1 || conflicts.Load() != writers-1 {
+			t.Errorf("round %d: shared stream: %d wins, %d conflicts; want 1 and %d", round, wins.Load(), conflicts.Load(), writers-1)
+		}
+		if dupes.Load() != writers-1 {
+			t.Errorf("round %d: same events: %d duplicates, want %d", round, dupes.Load(), writers-1)
+		}
+	}
+	t.Logf("%d appends in %d batches", calls.Load(), batches.Load())
+	if batches.Load() >= calls.Load() {
+		t.Errorf("%d batches for %d appends: no group commit", batches.Load(), calls.Load())
+	}
+	// Gap-free, contiguous versions.
+	var after int64
+	versions := map[string]int64{}
+	for {
+		page, err := l.ReadAll(t.Context(), after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			if e.Position != after+1 {
+				t.Fatalf("position %d after %d", e.Position, after)
+			}
+			after = e.Position
+			versions[e.Stream]++
+			if e.Version != versions[e.Stream] {
+				t.Fatalf("%s: version %d, want %d", e.Stream, e.Version, versions[e.Stream])
+			}
+		}
+	}
+}
+
+// TestBatchFailure checks that when a batch's transaction fails (here: its
+// connection is terminated while it waits for the log's lock), every append
+// of the batch fails with ErrUnavailable and nothing of it is written, and
+// that the log works again afterwards.
+func TestBatchFailure(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	l, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	admin, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var sizes []int
+	var mu sync.Mutex
+	postgres.SetOnBatch(l, func(n int) { mu.Lock(); sizes = append(sizes, n); mu.Unlock() })
+
+	// Hold the log's lock, so that the writer's statement waits for it.
+	lock, err := admin.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec(`SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	waitForWriter := func() {
+		t.Helper()
+		for range 500 {
+			var n int
+			if err := admin.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+				AND application_name = $1 AND wait_event_type = 'Lock'`, postgres.WriterApplicationName).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatal("the writer never waited for the lock")
+	}
+	// The writer's connection is terminated while it waits: database/sql
+	// retries on a new connection (lib/pq reports a terminated connection
+	// as driver.ErrBadConn), which is terminated too, until it gives up.
+	terminator := func(stop <-chan struct{}) {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			_, _ = admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()
+				AND application_name = $1 AND wait_event_type = 'Lock'`, postgres.WriterApplicationName)
+		}
+	}
+
+	g := storetest.NewGen("fail")
+	const k = 6
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	appendOne := func(i int) {
+		s := storetest.AgreementStream(fmt.Sprintf("fail-%d", i))
+		_, errs[i] = l.Append(context.Background(), s, events.NoStream, g.Events(s, 2))
+	}
+	wg.Go(func() { appendOne(0) })
+	waitForWriter()
+	for i := 1; i < k; i++ {
+		wg.Go(func() { appendOne(i) })
+	}
+	for postgres.Queued(l) < k-1 {
+		time.Sleep(time.Millisecond)
+	}
+	// Fail the first batch (the first append); the writer then takes the
+	// other k-1 as its second batch, which fails too.
+	stop := make(chan struct{})
+	go terminator(stop)
+	wg.Wait()
+	close(stop)
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(sizes) != 2 || sizes[0] != 1 || sizes[1] != k-1 {
+		t.Errorf("batch sizes %v, want [1 %d]", sizes, k-1)
+	}
+	mu.Unlock()
+	t.Logf("the appends of the failed batches: %v", errs[k-1])
+	for i, err := range errs {
+		if !errors.Is(err, events.ErrUnavailable) {
+			t.Errorf("append %d: err = %v, want ErrUnavailable", i, err)
+		}
+	}
+	if h, err := l.Head(t.Context()); err != nil || h != 0 {
+		t.Errorf("Head = %d, %v after failed batches; want 0", h, err)
+	}
+	s := storetest.AgreementStream("fail-after")
+	res, err := l.Append(t.Context(), s, events.NoStream, g.Events(s, 3))
+	if err != nil || res.Positions[0] != 1 {
+		t.Fatalf("append after the failures: %+v, %v", res, err)
+	}
+}
+
+// TestTwoLogs checks group commit against another process's appends: two
+// Logs on one database, writers on both, one reader following the log
+// (zero missed, zero duplicated, gap-free, versions contiguous).
+func TestTwoLogs(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	var logs [2]*postgres.Log
+	for i := range logs {
+		l, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		logs[i] = l
+	}
+	const writers, appends, streams = 4, 60, 12
+	var (
+		wg      sync.WaitGroup
+		written sync.Map
+		total   atomic.Int64
+	)
+	for li, l := range logs {
+		g := storetest.NewGen(fmt.Sprintf("two%d", li))
+		for w := range writers {
+			wg.Go(func() {
+				for i := range appends {
+					s := storetest.AgreementStream(fmt.Sprintf("two-%d", (i+w)%streams))
+					evs := g.Events(s, 1+i%3)
+					for {
+						v, err := l.StreamVersion(t.Context(), s)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						_, err = l.Append(t.Context(), s, events.Exact(v), evs)
+						var ce *events.ConflictError
+						if errors.As(err, &ce) {
+							continue
+						}
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						break
+					}
+					for _, e := range evs {
+						written.Store(e.ID, true)
+					}
+					total.Add(int64(len(evs)))
+				}
+			})
+		}
+	}
+	seen := map[string]int{}
+	var after int64
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	finished := false
+	for {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		page, err := logs[0].ReadAll(t.Context(), after, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page {
+			if e.Position != after+1 {
+				t.Fatalf("position %d after %d", e.Position, after)
+			}
+			after = e.Position
+			seen[e.ID]++
+		}
+		if len(page) == 0 {
+			if finished {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	missed, dup := 0, 0
+	written.Range(func(k, _ any) bool {
+		if seen[k.(string)] == 0 {
+			missed++
+		}
+		return true
+	})
+	for _, c := range seen {
+		if c > 1 {
+			dup += c - 1
+		}
+	}
+	if int64(len(seen)) != total.Load() || missed != 0 || dup != 0 {
+		t.Errorf("read %d events of %d written: missed %d, duplicated %d", len(seen), total.Load(), missed, dup)
+	}
+}
