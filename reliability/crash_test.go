@@ -9,14 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/accord-dev/accord/readmodel"
-	"github.com/accord-dev/accord/store"
+	"github.com/accord-dev/accord/readmodel/rmtest"
 )
 
 // The crash test's size.
@@ -193,14 +192,14 @@ func crashTest(t *testing.T, bin, backend string, n, kills int) {
 			t.Errorf("%s checkpoint %d after the final run, head %d", name, p, head)
 		}
 	}
-	resumed := dumpReadModels(t, s)
+	resumed := rmtest.Dump(t, s)
 
 	rebuildBegin := time.Now()
 	cmd, out = accordCmd(bin, "--db", dsn, "replay")
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("clean replay: %v\n%s", err, out)
 	}
-	clean := dumpReadModels(t, s)
+	clean := rmtest.Dump(t, s)
 	rows := 0
 	for _, r := range clean {
 		rows += len(r)
@@ -210,7 +209,7 @@ func crashTest(t *testing.T, bin, backend string, n, kills int) {
 	if killed < kills && !finished {
 		t.Errorf("only %d of %d kills", killed, kills)
 	}
-	diffDumps(t, "resumed after crashes vs clean rebuild", clean, resumed)
+	rmtest.Diff(t, "resumed after crashes vs clean rebuild", clean, resumed)
 }
 
 // accordCmd returns the command for the accord binary with args, its
@@ -221,89 +220,4 @@ func accordCmd(bin string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	cmd.Env = append(os.Environ(), "ACCORD_DB=")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	return cmd, &out
-}
-
-// dumpReadModels returns every read-model table as sorted text rows, with
-// values normalized across drivers (dates as YYYY-MM-DD, booleans as 0/1,
-// floats to 6 decimals).
-func dumpReadModels(t *testing.T, s store.Store) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	for _, n := range readmodel.Names() {
-		for _, table := range readmodel.Tables(n) {
-			rows, err := s.DB().Queryx("SELECT * FROM " + table)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[table] = []string{}
-			for rows.Next() {
-				vals, err := rows.SliceScan()
-				if err != nil {
-					t.Fatal(err)
-				}
-				cells := make([]string, len(vals))
-				for i, v := range vals {
-					cells[i] = normalizeCell(v)
-				}
-				out[table] = append(out[table], strings.Join(cells, "|"))
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			rows.Close()
-			slices.Sort(out[table])
-		}
-	}
-	return out
-}
-
-func normalizeCell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case time.Time:
-		return x.Format("2006-01-02")
-	case bool:
-		if x {
-			return "1"
-		}
-		return "0"
-	case []byte:
-		return string(x)
-	case float64:
-		return fmt.Sprintf("%.6f", x)
-	}
-	return fmt.Sprint(v)
-}
-
-// diffDumps reports every table that differs between two dumps.
-func diffDumps(t *testing.T, what string, want, got map[string][]string) {
-	t.Helper()
-	for table, rows := range want {
-		if slices.Equal(rows, got[table]) {
-			continue
-		}
-		// Show the first rows that differ.
-		var only []string
-		for _, r := range rows {
-			if !slices.Contains(got[table], r) {
-				only = append(only, "- "+r)
-			}
-			if len(only) >= 3 {
-				break
-			}
-		}
-		for _, r := range got[table] {
-			if !slices.Contains(rows, r) {
-				only = append(only, "+ "+r)
-			}
-			if len(only) >= 6 {
-				break
-			}
-		}
-		t.Errorf("%s: table %s differs: %d rows vs %d\n  %s", what, table, len(rows), len(got[table]), strings.Join(only, "\n  "))
-	}
-	if len(want) != len(got) {
-		t.Errorf("%s: %d tables vs %d", what, len(want), len(got))
-	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/readmodel"
+	"github.com/accord-dev/accord/readmodel/rmtest"
 	"github.com/accord-dev/accord/runner"
 	"github.com/accord-dev/accord/store"
 	"github.com/accord-dev/accord/store/pgtest"
@@ -245,9 +246,9 @@ func (f *faultRun) verify(read []string, gaps int, stopRunner func(), runnerDone
 	caughtUp := time.Since(began)
 	stopRunner()
 	<-runnerDone
-	got := dumpReadModels(t, f.s)
+	got := rmtest.Dump(t, f.s)
 	rebuild(t, f.s)
-	diffDumps(t, "runner under faults vs clean rebuild", dumpReadModels(t, f.s), got)
+	rmtest.Diff(t, "runner under faults vs clean rebuild", rmtest.Dump(t, f.s), got)
 	var samples []string
 	f.errSamples.Range(func(k, v any) bool { samples = append(samples, fmt.Sprintf("%s: %.160s", k, v)); return true })
 	f.runnerErrs.Range(func(k, v any) bool { samples = append(samples, fmt.Sprintf("runner %s: %.160s", k, v)); return true })

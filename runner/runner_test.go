@@ -3,16 +3,14 @@ package runner_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/accord-dev/accord/dataset"
 	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/readmodel"
+	"github.com/accord-dev/accord/readmodel/rmtest"
 	"github.com/accord-dev/accord/runner"
 	"github.com/accord-dev/accord/store"
 	"github.com/accord-dev/accord/store/pgtest"
@@ -73,66 +71,6 @@ func replay(t *testing.T, s store.Store, pageSize int, beforeCommit func(context
 	return ps
 }
 
-// dump returns every read-model table as sorted text rows, with values
-// normalized across drivers (dates as YYYY-MM-DD, booleans as 0/1).
-func dump(t *testing.T, s store.Store) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	for _, n := range readmodel.Names() {
-		for _, table := range readmodel.Tables(n) {
-			rows, err := s.DB().Queryx("SELECT * FROM " + table)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rows.Next() {
-				vals, err := rows.SliceScan()
-				if err != nil {
-					t.Fatal(err)
-				}
-				cells := make([]string, len(vals))
-				for i, v := range vals {
-					cells[i] = normalize(v)
-				}
-				out[table] = append(out[table], strings.Join(cells, "|"))
-			}
-			rows.Close()
-			slices.Sort(out[table])
-		}
-	}
-	return out
-}
-
-func normalize(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case time.Time:
-		return x.Format("2006-01-02")
-	case bool:
-		if x {
-			return "1"
-		}
-		return "0"
-	case []byte:
-		return string(x)
-	case float64:
-		return fmt.Sprintf("%.6f", x)
-	}
-	return fmt.Sprint(v)
-}
-
-func diffDumps(t *testing.T, what string, a, b map[string][]string) {
-	t.Helper()
-	for table, rows := range a {
-		if !slices.Equal(rows, b[table]) {
-			t.Errorf("%s: table %s differs:\n  %d rows: %.300v\n  %d rows: %.300v", what, table, len(rows), rows, len(b[table]), b[table])
-		}
-	}
-	if len(a) != len(b) {
-		t.Errorf("%s: %d tables vs %d", what, len(a), len(b))
-	}
-}
-
 func TestReadModelsIdenticalOnBothBackends(t *testing.T) {
 	evs := history(t)
 	dumps := map[string]map[string][]string{}
@@ -147,7 +85,7 @@ func TestReadModelsIdenticalOnBothBackends(t *testing.T) {
 					t.Errorf("%s at %d, head %d", p.Name(), p.Position(), head)
 				}
 			}
-			d := dump(t, s)
+			d := rmtest.Dump(t, s)
 			if len(d["rm_agreements"]) < 25 || len(d["rm_network_nodes"]) < 5 || len(d["rm_timeline"]) < 150 {
 				t.Fatalf("read models look empty: %d agreements, %d nodes, %d timeline rows", len(d["rm_agreements"]), len(d["rm_network_nodes"]), len(d["rm_timeline"]))
 			}
@@ -155,7 +93,7 @@ func TestReadModelsIdenticalOnBothBackends(t *testing.T) {
 		})
 	}
 	if dumps["sqlite"] != nil && dumps["postgres"] != nil {
-		diffDumps(t, "sqlite vs postgres", dumps["sqlite"], dumps["postgres"])
+		rmtest.Diff(t, "sqlite vs postgres", dumps["sqlite"], dumps["postgres"])
 	}
 }
 
@@ -167,7 +105,7 @@ func TestFailureBeforeCommitNeitherDoubleAppliesNorSkips(t *testing.T) {
 	clean := openStore(t, "sqlite")
 	importEvents(t, clean, evs)
 	replay(t, clean, 1000, nil)
-	want := dump(t, clean)
+	want := rmtest.Dump(t, clean)
 
 	s := openStore(t, "sqlite")
 	importEvents(t, s, evs)
@@ -183,7 +121,7 @@ func TestFailureBeforeCommitNeitherDoubleAppliesNorSkips(t *testing.T) {
 	if failures == 0 {
 		t.Fatal("no failure was injected")
 	}
-	diffDumps(t, "after injected failures", want, dump(t, s))
+	rmtest.Diff(t, "after injected failures", want, rmtest.Dump(t, s))
 	cps, err := readmodel.Checkpoints(context.Background(), s.DB())
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +141,7 @@ func TestIncrementalEqualsRebuild(t *testing.T) {
 	clean := openStore(t, "sqlite")
 	importEvents(t, clean, evs)
 	replay(t, clean, 1000, nil)
-	want := dump(t, clean)
+	want := rmtest.Dump(t, clean)
 
 	s := openStore(t, "sqlite")
 	third := len(evs) / 3
@@ -211,5 +149,5 @@ func TestIncrementalEqualsRebuild(t *testing.T) {
 		importEvents(t, s, part)
 		replay(t, s, 13, nil)
 	}
-	diffDumps(t, "incremental vs rebuild", want, dump(t, s))
+	rmtest.Diff(t, "incremental vs rebuild", want, rmtest.Dump(t, s))
 }
