@@ -1,18 +1,18 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"strconv"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 
 	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/store/internal/logcore"
@@ -45,72 +45,244 @@ func (l *Log) Append(ctx context.Context, stream string, expected events.Expecte
 type writerState struct {
 	valid    bool
 	head     int64
+	token    int64 // the head's token (see migrations/00004)
 	last     time.Time
 	versions map[string]int64 // 0 for a stream known to have no events
+	// inflight counts the batches sent and not yet settled: while there
+	// are some, the head and versions above are what they will make them.
+	inflight int
+	// pending counts, per stream, the batches in flight that write it.
+	pending map[string]int
+	// lockedUntil is when the writer may write optimistically again after
+	// another process's appends made its writes fail (see lockedSpell).
+	lockedUntil time.Time
+}
+
+// lockedSpell is how long the writer writes on the locked path after its
+// optimistic writes failed because of another process's appends. Two
+// processes that append at once would otherwise keep failing each other's
+// pipelined batches; on the locked path they take turns.
+const lockedSpell = time.Second
+
+// foreign reports whether err, the failure of an optimistic write, means
+// that another process is appending: the head has a token of another Log,
+// another write took the positions planned, or the head's lock was held.
+func (l *Log) foreign(err error) bool {
+	pe := pq.As(err, errHeadMoved, pqerror.UniqueViolation, pqerror.LockNotAvailable)
+	switch {
+	case pe == nil:
+		return false
+	case pe.Code == errHeadMoved:
+		token, perr := strconv.ParseInt(pe.Detail, 10, 64)
+		return perr == nil && token != 0 && !l.tokens.mine(token)
+	case pe.Code == pqerror.UniqueViolation:
+		return pe.Constraint == "events_pkey"
+	}
+	return true
 }
 
 // maxCachedStreams bounds writerState.versions; the cache starts over when
-// it is full.
+// it is full and no batch is in flight.
 const maxCachedStreams = 100000
 
-// reset makes head and last the known state, with no stream cached.
-func (w *writerState) reset(head int64, last time.Time) {
-	w.valid, w.head, w.last = true, head, last
+// reset makes the head (head, token) and last the known state, with no
+// stream cached.
+func (w *writerState) reset(head, token int64, last time.Time) {
+	w.valid, w.head, w.token, w.last = true, head, token, last
 	if len(w.versions) > 0 || w.versions == nil {
 		w.versions = make(map[string]int64)
 	}
 }
 
-// apply records what a committed plan wrote.
-func (w *writerState) apply(p logcore.Plan) {
-	if len(w.versions)+len(p.Streams) > maxCachedStreams {
-		w.versions = make(map[string]int64)
-	}
-	w.head, w.last = p.Head, p.RecordedAt
+// apply records what a plan writes (or, in flight, will write), with the
+// new head's token.
+func (w *writerState) apply(p logcore.Plan, token int64) {
+	w.head, w.token, w.last = p.Head, token, p.RecordedAt
 	for s, v := range p.Streams {
 		w.versions[s] = v
 	}
 }
 
-// commitBatch is the group-commit writer's logcore.Commit: it writes one
-// batch of requests, optimistically when it can (see the package comment),
-// else under the head lock, running the transaction again on retryable
-// errors.
-func (l *Log) commitBatch(ctx context.Context, reqs []*logcore.Request) error {
+// tokens makes the tokens of the heads that a Log writes: unique per Log
+// (a random prefix) and per batch (a counter).
+type tokens struct {
+	prefix int64
+	n      atomic.Uint32
+}
+
+// newTokens returns a token maker with a random prefix.
+func newTokens() *tokens {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return &tokens{prefix: int64(binary.BigEndian.Uint32(b[:])&0x7fffffff) << 32}
+}
+
+// next returns a new token (never 0, the token of a new log).
+func (t *tokens) next() int64 { return t.prefix | int64(t.n.Add(1)|1<<31) }
+
+// mine reports whether token was made by t.
+func (t *tokens) mine(token int64) bool { return token>>32 == t.prefix>>32 }
+
+// startBatch is the group-commit writer's logcore.Starter (see "Group
+// commit" in the package comment): it plans the batch from what the writer
+// knows of the log, assuming that the batches still in flight succeed,
+// sends it to accord_append on a connection of the writer's pool and
+// returns at once. If the write fails, the batch is settled on the locked
+// path (lockedCommit) once everything sent before it has been settled and
+// everything sent after it has landed.
+func (l *Log) startBatch(ctx context.Context, reqs []*logcore.Request) *logcore.Flight {
 	if l.onBatch != nil {
 		l.onBatch(len(reqs))
 	}
+	l.stats.Batches.Add(1)
+	for _, r := range reqs {
+		l.stats.Appends.Add(1)
+		l.stats.Events.Add(int64(len(r.Events)))
+	}
+	// (The wall clock, not Config.Clock: this only chooses a path, and
+	// Config.Clock is read once per batch, for RecordedAt.)
+	if l.w.inflight == 0 && time.Now().Before(l.w.lockedUntil) {
+		// Another process appended lately: write on the locked path,
+		// one batch at a time, rather than fail on each other's rows.
+		l.stats.Locked.Add(1)
+		f := logcore.NewFlight(func(ctx context.Context) error { return l.lockedCommit(ctx, reqs) })
+		f.Land(true)
+		return f
+	}
+	plan, deferred, err := l.planOptimistic(ctx, reqs)
+	if err != nil || len(plan.Rows) == 0 {
+		f := logcore.NewFlight(func(ctx context.Context) error {
+			if err != nil {
+				return err
+			}
+			l.settleDeferred(ctx, deferred)
+			return nil
+		})
+		f.Land(err != nil || len(deferred) > 0)
+		return f
+	}
+	st, err := l.prepared(ctx)
+	if err != nil {
+		f := logcore.NewFlight(func(context.Context) error { return err })
+		f.Land(true)
+		return f
+	}
+	b := <-l.batches
+	b.reset()
+	for _, r := range plan.Rows {
+		b.add(r.Event, r.Data)
+	}
+	token := l.tokens.next()
+	// Order the batches in flight with advisory locks (see accord_append)
+	// only when there can be more than one.
+	args := append([]any{l.depth > 1, l.w.head, l.w.token, plan.Head, token, plan.RecordedAt}, b.args()...)
+	// Assume that it succeeds; the next batch is planned on that.
+	l.w.apply(plan, token)
+	l.w.inflight++
+	for s := range plan.Streams {
+		l.w.pending[s]++
+	}
+	var execErr error
+	f := logcore.NewFlight(func(ctx context.Context) error {
+		l.w.inflight--
+		for s := range plan.Streams {
+			if l.w.pending[s]--; l.w.pending[s] <= 0 {
+				delete(l.w.pending, s)
+			}
+		}
+		if execErr == nil {
+			l.settleDeferred(ctx, deferred)
+			return nil
+		}
+		l.w.valid = false
+		if !errors.Is(execErr, logcore.ErrRetry) && !errors.Is(execErr, events.ErrInvalid) {
+			return execErr
+		}
+		l.stats.Failed.Add(1)
+		if l.foreign(execErr) {
+			l.stats.Foreign.Add(1)
+			l.w.lockedUntil = time.Now().Add(lockedSpell)
+		}
+		// The head moved (another process appended, or a batch before
+		// this one failed), an id is already in the log (a retry), or a
+		// value was rejected: the locked path sorts it out.
+		for _, r := range reqs {
+			r.Reset()
+		}
+		return l.lockedCommit(ctx, reqs)
+	})
+	go func() {
+		_, err := st.appendFast.ExecContext(ctx, args...)
+		l.batches <- b
+		execErr = wrapErr("write events", err)
+		f.Land(err != nil || len(deferred) > 0)
+	}()
+	return f
+}
+
+// settleDeferred gives the requests that planOptimistic deferred their
+// outcome, now that the batches they were planned behind have been
+// settled: it writes them on the locked path, each failing with the error
+// of that path if it fails (the rest of their batch is written).
+func (l *Log) settleDeferred(ctx context.Context, deferred []*logcore.Request) {
+	if len(deferred) == 0 {
+		return
+	}
+	l.stats.Deferred.Add(int64(len(deferred)))
+	if err := l.lockedCommit(ctx, deferred); err != nil {
+		for _, r := range deferred {
+			r.Result, r.Err, r.Done = events.AppendResult{}, err, true
+		}
+	}
+}
+
+// WriterStats counts what the group-commit writer of a Log did since it
+// was opened. The counters are safe to read at any time.
+type WriterStats struct {
+	// Batches written (or settled) by the writer, and the Appends and
+	// Events they held.
+	Batches, Appends, Events atomic.Int64
+	// Failed counts optimistic writes that failed and were written again
+	// on the locked path; Foreign, those of them that failed because of
+	// another process's appends.
+	Failed, Foreign atomic.Int64
+	// Locked counts batches written on the locked path from the start
+	// (while another process was appending; see lockedSpell).
+	Locked atomic.Int64
+	// Deferred counts appends whose conflict depended on a batch in
+	// flight (see planOptimistic).
+	Deferred atomic.Int64
+}
+
+// Stats returns the writer's counters.
+func (l *Log) Stats() *WriterStats { return &l.stats }
+
+// lockedCommit writes a batch on the locked path, in one transaction
+// (lockedTx), running it again on retryable errors and isolating a request
+// with a value the database rejects (logcore.Retry, logcore.Isolated).
+func (l *Log) lockedCommit(ctx context.Context, reqs []*logcore.Request) error {
 	return logcore.Isolated(ctx, reqs, func(ctx context.Context, reqs []*logcore.Request) error {
-		return logcore.Retry(ctx, "append", reqs, l.attempt)
+		return logcore.Retry(ctx, "append", reqs, l.lockedTx)
 	})
 }
 
-// attempt writes a batch once: the optimistic write, then, if it did not
-// apply, the locked path.
-func (l *Log) attempt(ctx context.Context, reqs []*logcore.Request) error {
-	done, err := l.optimistic(ctx, reqs)
-	if err != nil || done {
-		return err
-	}
-	for _, r := range reqs {
-		r.Reset()
-	}
-	return l.lockedTx(ctx, reqs)
-}
-
-// optimistic tries the one-statement write of a batch (see "Group commit"
-// in the package comment) and reports whether it wrote the batch. It does
-// not, leaving the requests to the locked path, when the head moved since
-// the writer last saw it (another process appended), when an id is
-// already in the log (a retry), or when a request would fail (a conflict
-// must be told apart from a retry of events already in the log, which only
-// the locked path's id lookup does).
-func (l *Log) optimistic(ctx context.Context, reqs []*logcore.Request) (bool, error) {
+// planOptimistic plans a batch from what the writer knows of the log (see
+// "Group commit" in the package comment), reading the head and the
+// versions of the streams it does not know, and settles the requests that
+// conflict (settleConflicts). The plan's rows are the events to write
+// after the head the writer knows. A request that conflicts on a stream
+// that a batch in flight writes is deferred: whether it conflicts depends
+// on that batch's outcome, so it is written on the locked path once the
+// batch has been settled (settleDeferred).
+func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (logcore.Plan, []*logcore.Request, error) {
 	st, err := l.prepared(ctx)
 	if err != nil {
-		return false, err
+		return logcore.Plan{}, nil, err
 	}
 	w := &l.w
+	if w.inflight == 0 && len(w.versions) > maxCachedStreams {
+		w.valid = false
+	}
 	streams := logcore.Streams(reqs)
 	var missing []string
 	for _, s := range streams {
@@ -119,43 +291,68 @@ func (l *Log) optimistic(ctx context.Context, reqs []*logcore.Request) (bool, er
 		}
 	}
 	if len(missing) > 0 {
-		head, last, vs, err := preRead(ctx, st, missing)
-		if err == nil && w.valid && head != w.head && len(missing) < len(streams) {
-			// Another process appended: what the writer knows of the
-			// batch's other streams is stale too.
-			missing = streams
-			head, last, vs, err = preRead(ctx, st, missing)
-		}
+		head, token, last, vs, err := preRead(ctx, st, missing)
 		if err != nil {
-			return false, err
+			return logcore.Plan{}, nil, err
 		}
-		if !w.valid || head != w.head {
-			w.reset(head, last)
+		// With batches in flight, the head read is behind the writer's,
+		// and the streams it does not know are none of theirs: their
+		// versions are as read (if another process wrote them, the head
+		// has moved and every batch in flight fails). Without, a head
+		// other than the writer's means that another process appended,
+		// and what the writer knows is stale.
+		if w.inflight == 0 && (!w.valid || head != w.head || token != w.token) {
+			if w.valid && len(missing) < len(streams) {
+				missing = streams
+				if head, token, last, vs, err = preRead(ctx, st, missing); err != nil {
+					return logcore.Plan{}, nil, err
+				}
+			}
+			w.reset(head, token, last)
 		}
 		for _, s := range missing {
 			w.versions[s] = vs[s]
 		}
 	}
 	plan := logcore.MakePlan(reqs, w.versions, w.head, logcore.RecordedAt(l.clock(), w.last))
+	var deferred, conflicted []*logcore.Request
 	for _, r := range reqs {
-		if r.Err != nil {
-			return false, nil
+		var ce *events.ConflictError
+		switch {
+		case !errors.As(r.Err, &ce):
+		case w.pending[r.Stream] > 0:
+			deferred = append(deferred, r)
+		default:
+			conflicted = append(conflicted, r)
 		}
 	}
-	n, err := writePlan(ctx, st.writeFast, plan, w.head, true)
-	switch {
-	case errors.Is(err, logcore.ErrRetry):
-		w.valid = false
-		return false, nil
-	case err != nil:
-		w.valid = false
-		return false, err
-	case n != int64(len(plan.Rows)):
-		w.valid = false // the head moved: another process appended
-		return false, nil
+	if err := l.settleConflicts(ctx, st, conflicted); err != nil {
+		return logcore.Plan{}, nil, err
 	}
-	w.apply(plan)
-	return true, nil
+	return plan, deferred, nil
+}
+
+// settleConflicts looks up the ids of requests that MakePlan failed with
+// a conflict: one whose events are all in the log already is a retry (the
+// original positions, not a conflict), one with only some of them is
+// invalid (logcore.ResolveDuplicates).
+func (l *Log) settleConflicts(ctx context.Context, st *statements, conflicted []*logcore.Request) error {
+	if len(conflicted) == 0 {
+		return nil
+	}
+	found, err := lookupIDs(ctx, st.lookupIDs, logcore.IDs(conflicted))
+	if err != nil || len(found) == 0 {
+		return err
+	}
+	for _, r := range conflicted {
+		err, done := r.Err, r.Done
+		r.Err, r.Done = nil, false
+		if !logcore.ResolveDuplicates([]*logcore.Request{r}, found) {
+			continue // settled: a duplicate or invalid
+		}
+		r.Err, r.Done = err, done // none of its ids is there: a conflict
+	}
+	return nil
 }
 
 // lockedTx processes reqs in one READ COMMITTED transaction that takes the
@@ -185,14 +382,14 @@ func (l *Log) lockedTx(ctx context.Context, reqs []*logcore.Request) (err error)
 	} else if err := tx.Commit(); err != nil {
 		return wrapErr("commit", err)
 	}
-	if !l.w.valid || l.w.head != b.head {
-		l.w.reset(b.head, b.last)
+	if !l.w.valid || l.w.head != b.head || l.w.token != b.token {
+		l.w.reset(b.head, b.token, b.last)
 	}
 	for _, s := range b.streams {
 		l.w.versions[s] = b.versions[s] // 0 for a stream without events
 	}
 	if len(b.plan.Rows) > 0 {
-		l.w.apply(b.plan)
+		l.w.apply(b.plan, b.newToken)
 	}
 	return nil
 }
@@ -202,13 +399,16 @@ type batchOutcome struct {
 	// locked is false when every request was finished by the id lookup
 	// (nothing to write, the lock was not taken).
 	locked bool
-	// head and last are the log's, and versions those of streams, as read
-	// under the lock (a stream without events is absent from versions).
-	head     int64
-	last     time.Time
-	streams  []string
-	versions map[string]int64
-	plan     logcore.Plan
+	// head, token and last are the log's, and versions those of streams,
+	// as read under the lock (a stream without events is absent from
+	// versions).
+	head, token int64
+	last        time.Time
+	streams     []string
+	versions    map[string]int64
+	plan        logcore.Plan
+	// newToken is the token of the head the plan writes.
+	newToken int64
 }
 
 // appendBatch writes the requests of a batch in tx. Request-level outcomes
@@ -224,7 +424,7 @@ func (l *Log) appendBatch(ctx context.Context, tx *sqlx.Tx, reqs []*logcore.Requ
 	// Idempotency, before the lock: the ids of committed events. An
 	// append of the same ids that commits after this read is caught by
 	// the unique index on events.id, and the retry finds it.
-	found, err := lookupIDs(ctx, tx, st, logcore.IDs(reqs))
+	found, err := lookupIDs(ctx, tx.StmtxContext(ctx, st.lookupIDs), logcore.IDs(reqs))
 	if err != nil {
 		return b, err
 	}
@@ -232,7 +432,7 @@ func (l *Log) appendBatch(ctx context.Context, tx *sqlx.Tx, reqs []*logcore.Requ
 		return b, nil
 	}
 	// From here to commit, this transaction is the log's only writer.
-	if b.head, b.last, err = lockHead(ctx, tx, st); err != nil {
+	if b.head, b.token, b.last, err = lockHead(ctx, tx, st); err != nil {
 		return b, err
 	}
 	b.locked = true
@@ -246,12 +446,9 @@ func (l *Log) appendBatch(ctx context.Context, tx *sqlx.Tx, reqs []*logcore.Requ
 	if len(b.plan.Rows) == 0 {
 		return b, nil
 	}
-	n, err := writePlan(ctx, tx.StmtxContext(ctx, st.writeBatch), b.plan, b.head, false)
-	if err != nil {
+	b.newToken = l.tokens.next()
+	if err := writePlan(ctx, tx.StmtxContext(ctx, st.appendLocked), newBatch(false), b.plan, b.head, b.token, b.newToken); err != nil {
 		return b, err
-	}
-	if n != int64(len(b.plan.Rows)) {
-		return b, fmt.Errorf("postgres: write events: %d of %d rows written under the head lock", n, len(b.plan.Rows))
 	}
 	return b, nil
 }
@@ -263,59 +460,38 @@ func (l *Log) appendBatch(ctx context.Context, tx *sqlx.Tx, reqs []*logcore.Requ
 const (
 	lookupIDsSQL = `SELECT id, position, version FROM events WHERE id = ANY($1::text[])`
 
-	lockHeadSQL = `SELECT position, recorded_at FROM log_head WHERE id = 1 FOR UPDATE`
+	lockHeadSQL = `SELECT position, token, recorded_at FROM log_head WHERE id = 1 FOR UPDATE`
 
-	streamVersionsSQL = `SELECT stream, version FROM streams WHERE stream = ANY($1::text[])`
+	// streamVersionsSQL reads the version of each given stream: its
+	// highest, from the unique index on (stream, version).
+	streamVersionsSQL = `SELECT s.stream, v.version
+FROM unnest($1::text[]) AS s(stream)
+JOIN LATERAL (SELECT e.version FROM events e WHERE e.stream = s.stream ORDER BY e.version DESC LIMIT 1) v ON true`
 
 	// preReadSQL reads the head and the versions of some streams in one
 	// snapshot, without locking: the optimistic write checks that the
 	// head has not moved since.
-	preReadSQL = `SELECT h.position, h.recorded_at, s.stream, s.version
-FROM log_head h LEFT JOIN streams s ON s.stream = ANY($1::text[])
+	preReadSQL = `SELECT h.position, h.token, h.recorded_at, s.stream, v.version
+FROM log_head h
+CROSS JOIN unnest($1::text[]) AS s(stream)
+LEFT JOIN LATERAL (SELECT e.version FROM events e WHERE e.stream = s.stream ORDER BY e.version DESC LIMIT 1) v ON true
 WHERE h.id = 1`
 
-	// writeBatchSQL writes a whole batch in one statement: the new head
-	// ($3) and recorded_at ($4), provided that the head is still at $5
-	// (else it writes nothing); the new stream versions ($1, $2); and the
-	// events, one array parameter per column ($6...$25) unnested into rows
-	// (empty optional texts become NULL). The update of log_head waits for
-	// the row lock and then sees the latest committed head (READ
-	// COMMITTED re-checks the locked row), so the check holds against
-	// every commit before this one; everything else is written after it,
-	// through the join with its result. (There is no foreign key from
-	// events to streams to check: see migration 00002.)
-	writeBatchSQL = `WITH head AS (
-	UPDATE log_head SET position = $3, recorded_at = $4 WHERE id = 1 AND position = $5 RETURNING position
-), new_streams AS (
-	INSERT INTO streams (stream, version)
-	SELECT s.stream, s.version FROM unnest($1::text[], $2::bigint[]) AS s(stream, version), head
-	ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version
-)
-INSERT INTO events (position, id, stream, version, type, schema_version, data,
-	occurred_at, occurred_precision, reported_at, reported_precision, recorded_at,
-	source_publication, source_title, source_url, source_date, source_date_precision,
-	confidence, analyst, correlation_id, causation_id)
-SELECT u.position, u.id, u.stream, u.version, u.type, u.schema_version, u.data::jsonb,
-	u.occurred_at::date, u.occurred_precision, u.reported_at::date, u.reported_precision, $4,
-	u.source_publication, NULLIF(u.source_title, ''), NULLIF(u.source_url, ''),
-	NULLIF(u.source_date, '')::date, NULLIF(u.source_date_precision, ''),
-	u.confidence, NULLIF(u.analyst, ''), NULLIF(u.correlation_id, ''), NULLIF(u.causation_id, '')
-FROM unnest($6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::integer[], $12::text[],
-	$13::text[], $14::text[], $15::text[], $16::text[],
-	$17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
-	$22::text[], $23::text[], $24::text[], $25::text[])
-	AS u(position, id, stream, version, type, schema_version, data,
-	occurred_at, occurred_precision, reported_at, reported_precision,
-	source_publication, source_title, source_url, source_date, source_date_precision,
-	confidence, analyst, correlation_id, causation_id), head`
+	// appendSQL writes a planned batch (migrations/00004): pipelined or
+	// not ($1), the head planned from ($2, $3), the new head ($4, $5),
+	// the batch's recorded_at ($6) and the events, one array per column;
+	// if the head is not the one planned from it fails with AC001 and
+	// writes nothing.
+	appendSQL = `SELECT accord_append($1, $2, $3, $4, $5, $6, $7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::text[],
+	$12::date[], $13::date[], $14::bytea[], $15::text[])`
 )
 
-// statements are the append path's prepared statements.
+// statements are the prepared statements of the append and read paths.
 type statements struct {
-	lookupIDs, lockHead, streamVersions, preRead, writeBatch *sqlx.Stmt
-	// writeFast is writeBatchSQL prepared on the writer's pool, with a
-	// generic plan (it scans no table whose size matters).
-	writeFast *sqlx.Stmt
+	lookupIDs, lockHead, streamVersions, preRead, appendLocked *sqlx.Stmt
+	// appendFast is appendSQL prepared on the writer's pool, which sends
+	// its arrays in binary.
+	appendFast *sqlx.Stmt
 	// The read path (read.go).
 	readAll, readStream *sqlx.Stmt
 }
@@ -339,8 +515,8 @@ func (l *Log) prepared(ctx context.Context) (*statements, error) {
 		{&st.lockHead, l.db, lockHeadSQL},
 		{&st.streamVersions, l.db, streamVersionsSQL},
 		{&st.preRead, l.db, preReadSQL},
-		{&st.writeBatch, l.db, writeBatchSQL},
-		{&st.writeFast, l.wdb, writeBatchSQL},
+		{&st.appendLocked, l.db, appendSQL},
+		{&st.appendFast, l.wdb, appendSQL},
 		{&st.readAll, l.db, readAllSQL},
 		{&st.readStream, l.db, readStreamSQL},
 	} {
@@ -357,16 +533,17 @@ func (l *Log) prepared(ctx context.Context) (*statements, error) {
 
 // close closes the statements that were prepared.
 func (st *statements) close() {
-	for _, s := range []*sqlx.Stmt{st.lookupIDs, st.lockHead, st.streamVersions, st.preRead, st.writeBatch, st.writeFast, st.readAll, st.readStream} {
+	for _, s := range []*sqlx.Stmt{st.lookupIDs, st.lockHead, st.streamVersions, st.preRead, st.appendLocked, st.appendFast, st.readAll, st.readStream} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
-// lookupIDs returns where the given ids are in the log.
-func lookupIDs(ctx context.Context, tx *sqlx.Tx, st *statements, ids []string) (map[string]logcore.Stored, error) {
-	rows, err := tx.StmtxContext(ctx, st.lookupIDs).QueryContext(ctx, pq.Array(ids))
+// lookupIDs returns where the given ids are in the log (stmt is
+// lookupIDsSQL, prepared on the pool or in a transaction).
+func lookupIDs(ctx context.Context, stmt *sqlx.Stmt, ids []string) (map[string]logcore.Stored, error) {
+	rows, err := stmt.QueryContext(ctx, pq.Array(ids))
 	if err != nil {
 		return nil, wrapErr("look up ids", err)
 	}
@@ -389,21 +566,21 @@ func lookupIDs(ctx context.Context, tx *sqlx.Tx, st *statements, ids []string) (
 }
 
 // lockHead locks the log_head row until the end of tx and returns the last
-// allocated position and the last RecordedAt (zero before the first
-// append). Appenders queue here; see the package comment.
-func lockHead(ctx context.Context, tx *sqlx.Tx, st *statements) (int64, time.Time, error) {
+// allocated position, its token and the last RecordedAt (zero before the
+// first append). Appenders queue here; see the package comment.
+func lockHead(ctx context.Context, tx *sqlx.Tx, st *statements) (int64, int64, time.Time, error) {
 	var (
-		head int64
-		last sql.NullTime
+		head, token int64
+		last        sql.NullTime
 	)
-	err := tx.StmtxContext(ctx, st.lockHead).QueryRowContext(ctx).Scan(&head, &last)
+	err := tx.StmtxContext(ctx, st.lockHead).QueryRowContext(ctx).Scan(&head, &token, &last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, errors.New("postgres: log_head has no row: the schema is not migrated")
+		return 0, 0, time.Time{}, errors.New("postgres: log_head has no row: the schema is not migrated")
 	}
 	if err != nil {
-		return 0, time.Time{}, wrapErr("lock head", err)
+		return 0, 0, time.Time{}, wrapErr("lock head", err)
 	}
-	return head, last.Time, nil
+	return head, token, last.Time, nil
 }
 
 // streamVersions returns the current versions of the given streams (a
@@ -431,267 +608,60 @@ func streamVersions(ctx context.Context, tx *sqlx.Tx, st *statements, streams []
 	return out, nil
 }
 
-// preRead returns the head, the last RecordedAt and the versions of the
-// given streams (absent: no events) as of one snapshot, without locking.
-func preRead(ctx context.Context, st *statements, streams []string) (int64, time.Time, map[string]int64, error) {
+// preRead returns the head, its token, the last RecordedAt and the
+// versions of the given streams (absent: no events) as of one snapshot,
+// without locking.
+func preRead(ctx context.Context, st *statements, streams []string) (int64, int64, time.Time, map[string]int64, error) {
 	rows, err := st.preRead.QueryContext(ctx, pq.Array(streams))
 	if err != nil {
-		return 0, time.Time{}, nil, wrapErr("read head", err)
+		return 0, 0, time.Time{}, nil, wrapErr("read head", err)
 	}
 	defer rows.Close()
 	var (
-		head int64
-		last sql.NullTime
-		n    int
-		out  = make(map[string]int64, len(streams))
+		head, token int64
+		last        sql.NullTime
+		n           int
+		out         = make(map[string]int64, len(streams))
 	)
 	for rows.Next() {
 		var (
-			s sql.NullString
+			s string
 			v sql.NullInt64
 		)
-		if err := rows.Scan(&head, &last, &s, &v); err != nil {
-			return 0, time.Time{}, nil, wrapErr("read head", err)
+		if err := rows.Scan(&head, &token, &last, &s, &v); err != nil {
+			return 0, 0, time.Time{}, nil, wrapErr("read head", err)
 		}
-		if s.Valid {
-			out[s.String] = v.Int64
+		if v.Valid {
+			out[s] = v.Int64
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return 0, time.Time{}, nil, wrapErr("read head", err)
+		return 0, 0, time.Time{}, nil, wrapErr("read head", err)
 	}
 	if n == 0 {
-		return 0, time.Time{}, nil, errors.New("postgres: log_head has no row: the schema is not migrated")
+		return 0, 0, time.Time{}, nil, errors.New("postgres: log_head has no row: the schema is not migrated")
 	}
-	return head, last.Time, out, nil
+	return head, token, last.Time, out, nil
 }
 
-// writePlan executes writeBatchSQL (st, prepared on the pool or in a
-// transaction) for plan, on the condition that the head is still at
-// expectedHead, and returns the number of events written: len(plan.Rows),
-// or 0 when the head had moved. With binary, the arrays are sent in
-// PostgreSQL's binary format (for the writer's pool, whose connections
-// send []byte parameters in binary), else as text literals.
-func writePlan(ctx context.Context, st *sqlx.Stmt, plan logcore.Plan, expectedHead int64, binary bool) (int64, error) {
-	newCol := func(elem uint32) column {
-		if binary {
-			return newBinaryArray(elem)
-		}
-		return &arrayLiteral{}
-	}
-	names, versions := newCol(oidText), newCol(oidInt8)
-	for s, v := range plan.Streams {
-		names.text(s)
-		versions.int(v)
-	}
-	// One array per column, written straight from the events.
-	var cols [20]column
-	for i := range cols {
-		elem := oidText
-		switch i {
-		case 0, 3:
-			elem = oidInt8
-		case 5:
-			elem = oidInt4
-		}
-		cols[i] = newCol(elem)
-	}
+// writePlan executes appendSQL (stmt, prepared in a transaction that holds
+// the head's row lock) for plan, on the condition that the head is still
+// (head, token): a moved head fails with an error wrapping
+// logcore.ErrRetry. The new head gets newToken. b builds the arrays (it is
+// reset first), as text literals.
+func writePlan(ctx context.Context, stmt *sqlx.Stmt, b *batch, plan logcore.Plan, head, token, newToken int64) error {
+	b.reset()
 	for _, r := range plan.Rows {
-		e := r.Event
-		occ, occP := logcore.DateColumn(e.OccurredAt)
-		rep, repP := logcore.DateColumn(e.ReportedAt)
-		src, srcP := logcore.DateColumn(e.Source.Date)
-		cols[0].int(e.Position)
-		cols[1].text(e.ID)
-		cols[2].text(e.Stream)
-		cols[3].int(e.Version)
-		cols[4].text(e.Type)
-		cols[5].int(int64(e.SchemaVersion))
-		cols[6].bytes(r.Data)
-		cols[7].text(occ)
-		cols[8].text(occP)
-		cols[9].text(rep)
-		cols[10].text(repP)
-		cols[11].text(e.Source.Publication)
-		cols[12].text(e.Source.Title)
-		cols[13].text(e.Source.URL)
-		cols[14].text(src)
-		cols[15].text(srcP)
-		cols[16].text(string(e.Confidence))
-		cols[17].text(e.Analyst)
-		cols[18].text(e.CorrelationID)
-		cols[19].text(e.CausationID)
+		b.add(r.Event, r.Data)
 	}
-	args := make([]any, 0, 25)
-	args = append(args, names.value(), versions.value(), plan.Head, plan.RecordedAt, expectedHead)
-	for _, c := range cols {
-		args = append(args, c.value())
+	args := make([]any, 0, 15)
+	args = append(args, false, head, token, plan.Head, newToken, plan.RecordedAt)
+	args = append(args, b.args()...)
+	if _, err := stmt.ExecContext(ctx, args...); err != nil {
+		return wrapErr("write events", err)
 	}
-	res, err := st.ExecContext(ctx, args...)
-	if err != nil {
-		return 0, wrapErr("write events", err)
-	}
-	written, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrapErr("write events", err)
-	}
-	return written, nil
-}
-
-// column builds an array parameter element by element.
-type column interface {
-	int(v int64)
-	text(s string)
-	bytes(b []byte)
-	// value returns the parameter.
-	value() any
-}
-
-// The element types of the arrays (pg_type oids).
-const (
-	oidInt8 uint32 = 20
-	oidInt4 uint32 = 23
-	oidText uint32 = 25
-)
-
-// binaryArray builds a one-dimensional array without NULLs in
-// PostgreSQL's binary format (array_recv): a header (dimensions, flags,
-// element type, length, lower bound) and each element as its length and
-// its bytes (an int8 as 8 bytes, an int4 as 4, big-endian). Sent as a binary parameter,
-// the server reads it without the parsing and unescaping of a text
-// literal.
-type binaryArray struct {
-	b    []byte
-	n    int
-	elem uint32
-}
-
-const binaryArrayHeader = 20
-
-func newBinaryArray(elem uint32) *binaryArray {
-	a := &binaryArray{b: make([]byte, binaryArrayHeader, 512), elem: elem}
-	binary.BigEndian.PutUint32(a.b[0:], 1) // dimensions
-	binary.BigEndian.PutUint32(a.b[4:], 0) // no NULLs
-	binary.BigEndian.PutUint32(a.b[8:], elem)
-	binary.BigEndian.PutUint32(a.b[16:], 1) // lower bound
-	return a
-}
-
-func (a *binaryArray) int(v int64) {
-	if a.elem == oidInt4 {
-		a.b = binary.BigEndian.AppendUint32(a.b, 4)
-		a.b = binary.BigEndian.AppendUint32(a.b, uint32(int32(v)))
-	} else {
-		a.b = binary.BigEndian.AppendUint32(a.b, 8)
-		a.b = binary.BigEndian.AppendUint64(a.b, uint64(v))
-	}
-	a.n++
-}
-
-func (a *binaryArray) text(s string) {
-	a.b = binary.BigEndian.AppendUint32(a.b, uint32(len(s)))
-	a.b = append(a.b, s...)
-	a.n++
-}
-
-func (a *binaryArray) bytes(b []byte) {
-	a.b = binary.BigEndian.AppendUint32(a.b, uint32(len(b)))
-	a.b = append(a.b, b...)
-	a.n++
-}
-
-func (a *binaryArray) value() any {
-	if a.n == 0 {
-		// No dimensions: the empty array.
-		binary.BigEndian.PutUint32(a.b[0:], 0)
-		return a.b[:12]
-	}
-	binary.BigEndian.PutUint32(a.b[12:], uint32(a.n))
-	return a.b
-}
-
-// arrayLiteral builds the text form of a PostgreSQL array ("{1,2}",
-// `{a,"b c","d\\"e"}`), element by element, without the intermediate
-// slices and reflection of pq.Array.
-type arrayLiteral struct {
-	b []byte
-}
-
-func (a *arrayLiteral) sep() {
-	if len(a.b) == 0 {
-		a.b = append(a.b, '{')
-	} else {
-		a.b = append(a.b, ',')
-	}
-}
-
-// int appends an integer element.
-func (a *arrayLiteral) int(v int64) {
-	a.sep()
-	a.b = strconv.AppendInt(a.b, v, 10)
-}
-
-// text appends a text element, quoted (and its quotes and backslashes
-// escaped) when the array syntax needs it.
-func (a *arrayLiteral) text(s string) {
-	a.sep()
-	if !needsQuotes(s) {
-		a.b = append(a.b, s...)
-		return
-	}
-	a.b = append(a.b, '"')
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' {
-			a.b = append(a.b, '\\')
-		}
-		a.b = append(a.b, s[i])
-	}
-	a.b = append(a.b, '"')
-}
-
-// bytes appends a text element given as bytes (always quoted).
-func (a *arrayLiteral) bytes(b []byte) {
-	a.sep()
-	a.b = append(a.b, '"')
-	for len(b) > 0 {
-		i := bytes.IndexAny(b, `"\\`)
-		if i < 0 {
-			a.b = append(a.b, b...)
-			break
-		}
-		a.b = append(a.b, b[:i]...)
-		a.b = append(a.b, '\\', b[i])
-		b = b[i+1:]
-	}
-	a.b = append(a.b, '"')
-}
-
-// value returns the literal ("{}" for no elements), as a string.
-func (a *arrayLiteral) value() any { return a.String() }
-
-// String returns the literal ("{}" for no elements).
-func (a *arrayLiteral) String() string {
-	if len(a.b) == 0 {
-		return "{}"
-	}
-	return string(append(a.b, '}'))
-}
-
-// needsQuotes reports whether s must be quoted as an array element: it is
-// empty, NULL in any case, or holds a character that the array syntax
-// gives a meaning to (braces, comma, quote, backslash, white space).
-func needsQuotes(s string) bool {
-	if s == "" || len(s) == 4 && strings.EqualFold(s, "null") {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '{', '}', ',', '"', '\\', ' ', '\t', '\n', '\r', '\v', '\f':
-			return true
-		}
-	}
-	return false
+	return nil
 }
 
 // Import appends evs, which may belong to many streams, in one
@@ -728,4 +698,13 @@ func (l *Log) importTx(ctx context.Context, reqs []*logcore.Request, dups int, p
 		return wrapErr("commit", err)
 	}
 	return nil
+}
+
+// errHeadMoved is the SQLSTATE that accord_append raises when the head is
+// not where the batch was planned from.
+const errHeadMoved = "AC001"
+
+// headMoved reports whether err is accord_append's AC001.
+func headMoved(err error) bool {
+	return pq.As(err, errHeadMoved) != nil
 }

@@ -18,8 +18,8 @@ import (
 
 // wrapErr gives a database error its accord kind, with op as context:
 // connection failures and server shutdowns wrap events.ErrUnavailable;
-// unique violations, serialization failures and deadlocks wrap
-// logcore.ErrRetry (the append is run again); data exceptions (class 22)
+// unique violations, serialization failures, deadlocks, lock timeouts and
+// a moved head wrap logcore.ErrRetry (the append is run again); data exceptions (class 22)
 // wrap events.ErrInvalid; context cancellation is kept as is (errors.Is
 // context.Canceled / DeadlineExceeded still works); anything else is
 // wrapped with op only.
@@ -44,8 +44,13 @@ func wrapErr(op string, err error) error {
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
 
+// isRetryable reports whether the transaction that failed with err may
+// succeed when run again: a unique violation (a concurrent writer's ids or
+// positions), a serialization failure, a deadlock, a lock wait that timed
+// out, or accord_append's moved head.
 func isRetryable(err error) bool {
-	pe := pq.As(err, pqerror.UniqueViolation, pqerror.TRSerializationFailure, pqerror.TRDeadlockDetected)
+	pe := pq.As(err, pqerror.UniqueViolation, pqerror.TRSerializationFailure, pqerror.TRDeadlockDetected,
+		pqerror.LockNotAvailable, errHeadMoved)
 	return pe != nil
 }
 

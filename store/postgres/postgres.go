@@ -4,10 +4,17 @@
 //
 // # Tables
 //
-// events holds one row per event (see migrations/00001_events.sql; the
-// columns are meant to be read with psql), streams the current version of
-// every stream, and log_head a single row with the last allocated global
-// position.
+// events holds one row per event: the columns meant for plain SQL and for
+// the indexes (position, id, stream, version, type, occurred_at,
+// reported_at, recorded_at, data as JSON text) and the whole envelope but
+// the data in one bytea, envelope (logcore.AppendEnvelope), which is what
+// the read path selects. Three unique indexes: position (the primary key),
+// id (idempotent appends) and (stream, version) (stream reads, a stream's
+// version, and a guard: two writes of one version can never both commit).
+// log_head is a single row: the last allocated position, a token that
+// every write of the head changes, and the last recorded_at. The first
+// schema had a column per envelope field and a streams table; migration 3
+// (Go code, migrate.go) moved to this layout.
 //
 // # Gap-free order: serialized position allocation
 //
@@ -17,18 +24,18 @@
 // past 10, then A commits and 10 is never read.
 //
 // This store allocates positions under a lock instead. Every append
-// transaction locks the one log_head row (SELECT ... FOR UPDATE), reads the
-// last position, inserts its events after it, writes the new last position
-// back and commits. The row lock is held until the transaction ends, so the
-// next appender waits for it and, under READ COMMITTED, then reads the
-// committed value. PostgreSQL makes a transaction's commit visible to new
-// snapshots before it releases the transaction's locks, so by the time the
-// next appender can take any position, every lower position is committed
-// and visible (or was rolled back together with its log_head update, in
-// which case the positions are reused). Positions are therefore assigned
-// in commit order with no gaps, and a reader that has seen position p can
-// never later see a new event at or below p. A transaction that aborts
-// leaves no hole.
+// transaction locks the one log_head row (SELECT ... FOR UPDATE), checks
+// that the head is the one its events were planned after, inserts its
+// events, writes the new head and commits. The row lock is held until the
+// transaction ends, so the next appender waits for it and, under READ
+// COMMITTED, then reads the committed value. PostgreSQL makes a
+// transaction's commit visible to new snapshots before it releases the
+// transaction's locks, so by the time the next appender can take the
+// lock, every lower position is committed and visible (or was rolled back
+// together with its log_head update, in which case the positions are
+// reused). Positions therefore become visible in commit order with no
+// gaps, and a reader that has seen position p can never later see a new
+// event at or below p. A transaction that aborts leaves no hole.
 //
 // The price is that appends to the whole log are serialized from the
 // moment they take the lock to their commit, disk flush included. Group
@@ -45,8 +52,8 @@
 // all the appends that arrived meanwhile. Before it takes a batch the
 // writer waits a little for the callers it has just answered (at most half
 // the last batch's time, and logcore.MaxLinger), since synchronous callers
-// come back at once: without that, they would settle into two alternating
-// halves that each pay a whole commit.
+// come back at once: without that, they would settle into small batches
+// that each pay a whole commit.
 //
 // A batch is planned as if its calls had run one after the other, in queue
 // order (logcore.MakePlan): each call's expected version is checked
@@ -58,54 +65,73 @@
 //
 // The writer writes a batch in one of two ways.
 //
-// The optimistic write, the usual one, is a single statement in its own
-// implicit transaction (writeBatchSQL): it updates log_head to the new
-// head on the condition that the head is still where the writer planned
-// from, and, through a join with that update, inserts the streams' new
-// versions and all the batch's events from array parameters (unnest). The
-// update of log_head takes the row lock (waiting for a concurrent writer's
-// commit and then seeing its head, as READ COMMITTED re-checks a locked
-// row), so the statement writes nothing unless no other transaction
-// appended since the writer's plan; and positions are assigned under the
-// lock, in commit order, as above. To plan without a round trip, the writer
-// keeps what it knows of the log (writerState): the head after its last
-// batch and the versions of the streams it has written or read since (a
-// stream it does not know costs one read of the head and those versions,
-// preRead, which must find the head where the writer left it). It does not
-// look the ids up: an id already in the log makes the statement fail on
-// the unique index, writing nothing.
+// The optimistic write, the usual one, is one statement in its own
+// implicit transaction: a call of accord_append (migrations/00004) with
+// one array parameter per column, sent in PostgreSQL's binary format. The
+// function inserts the events, then locks log_head, checks that the head
+// is still the one the writer planned from (position and token) and writes
+// the new head; if the head has moved it raises AC001 and nothing is
+// written. To plan without a round trip, the writer keeps what it knows of
+// the log (writerState): the head after its last batch and the versions of
+// the streams it has written or read since (a stream it does not know
+// costs one read of the head and its version, preRead). It does not look
+// the ids up: an id already in the log makes the insert fail on the unique
+// index, writing nothing. A call that the plan finds in conflict is
+// checked against the log's ids first (settleConflicts): a retry of
+// events already written is a duplicate, not a conflict.
 //
-// The locked write (lockedTx, appendBatch) is the original transaction:
-// look the ids up (finishing calls whose events are all in the log, with
-// the original positions: idempotent retries), lock log_head, read the
-// streams' versions, plan, write with the same statement, commit. The
-// writer falls back to it for a batch when the optimistic write did not
-// apply (another process appended: the head moved), failed on a unique
-// index (an id already in the log, or a concurrent writer's), or would
-// give a call a conflict (which may be a retry of events already in the
-// log: only the id lookup can tell). The locked write also refreshes what
-// the writer knows.
+// The locked write (lockedTx, appendBatch) is a transaction that looks the
+// ids up (finishing calls whose events are all in the log, with the
+// original positions: idempotent retries), locks log_head, reads the
+// streams' versions, plans, writes with the same function and commits.
+// The writer falls back to it for a batch when the optimistic write did
+// not apply (another process appended: the head moved), failed on a unique
+// index (an id already in the log, or a concurrent writer's), or waited
+// too long for a lock. The locked write also refreshes what the writer
+// knows. When the optimistic writes fail because another process is
+// appending (the head has a token of another Log, or a lock was held), the
+// writer writes on the locked path for a while (lockedSpell): two
+// processes that both write optimistically would keep failing each
+// other's batches; on the locked path they take turns.
+//
+// # Pipelining
+//
+// With Config.PipelineDepth (or the DSN parameter accord_pipeline) above
+// 1, the writer sends the next batch before the previous one has
+// committed (logcore.NewPipelinedGroup), planned as if it succeeds: its
+// inserts run while the previous batch commits, and it then waits for
+// that batch (an advisory lock that each pipelined batch holds on the head
+// it produces) and checks the head as above. The head's token makes the
+// check exact: a batch planned on top of one that failed cannot commit
+// even if another write left the head at the same position. A call whose
+// conflict depends on a batch still in flight is settled on the locked
+// path after that batch (planOptimistic). When a pipelined write fails,
+// the writer lets the later batches land (they fail too) and writes them
+// again, in order, on the locked path. Measured on a 2-core machine, depth
+// 2 was slower than 1 (the two backends contend for the same index pages,
+// and each batch holds half the calls), so the default is 1.
+//
+// # Failures
 //
 // A batch whose transaction fails as a whole (a lost connection, the
 // server going away) writes nothing and fails every call of the batch
-// with the error, which wraps events.ErrUnavailable (database/sql first
-// retries a statement on a fresh connection when lib/pq reports a broken
-// one; re-running the optimistic statement is harmless, as it checks the
-// head). A retryable error (a serialization failure, a deadlock, a unique
-// violation) runs the batch again, a bounded number of times. A value the
-// database rejects (a data exception, ErrInvalid) makes the writer write
-// the batch's calls one by one, so that only the offending call fails. A
-// caller whose context ends while its call is queued gets the context's
-// error and its call is dropped; once the batch is being written, the call
-// may be written although its caller has gone, like a call whose
-// connection is lost during the commit (retrying with the same ids is
-// safe either way).
+// with the error, which wraps events.ErrUnavailable. A retryable error (a
+// serialization failure, a deadlock, a unique violation, a lock timeout,
+// a moved head) runs the batch again on the locked path, a bounded number
+// of times. A value the database rejects (a data exception, ErrInvalid)
+// makes the writer write the batch's calls one by one, so that only the
+// offending call fails. A caller whose context ends while its call is
+// queued gets the context's error and its call is dropped; once the batch
+// is being written, the call may be written although its caller has gone,
+// like a call whose connection is lost during the commit (retrying with
+// the same ids is safe either way).
 //
 // The writer has a pool of its own (application_name "accord-writer"),
-// whose statements are planned once (generic plans: the write statements
-// read no table whose size changes the plan) and whose array parameters
-// go in PostgreSQL's binary format (no quoting, escaping and parsing of
-// text arrays).
+// whose statements are planned once (generic plans: the function's
+// statements read no table whose size changes the plan), whose array
+// parameters go in binary (no quoting, escaping and parsing of text
+// arrays), and whose lock waits time out soon (writerLockTimeout: a long
+// wait means another process holds the log).
 //
 // Import writes its events in one transaction of locked writes on the
 // caller's goroutine, in chunks; the group writer sees the head move and
@@ -113,12 +139,12 @@
 //
 // # Reads
 //
-// ReadAll and ReadStream select two columns per event (readColumns): the
-// data, and everything else packed into one bytea (logcore.ParsePacked),
-// so that lib/pq converts and allocates nothing per field: the dates come
-// as day numbers, repeated texts (stream, type, source) are shared within
-// a call, and the payloads are decoded (events.Codec.DecodeStored) on
-// several goroutines for a large page.
+// ReadAll and ReadStream select two columns per event: the envelope and
+// the data, which lib/pq receives without conversion (the envelope in
+// binary); logcore.ParseEnvelope rebuilds the event (repeated texts such
+// as the stream, type and source are shared within a call) and the
+// payloads are decoded (events.Codec.DecodeStored) on several goroutines
+// for a large page.
 //
 // # Plans
 //
@@ -134,8 +160,9 @@
 //
 // Watch out when changing the locked write: the statement that takes the
 // lock must read nothing else. A statement that waits for a row lock keeps
-// the snapshot it started with for everything but the locked row, so a CTE
-// that locked log_head and read streams would read stale stream versions.
+// the snapshot it started with for everything but the locked row, so a
+// statement that locked log_head and read the streams' versions would read
+// stale ones.
 // The statements after it start with fresh snapshots (READ COMMITTED). The
 // optimistic write reads nothing but the locked row: everything else it
 // writes comes from the writer's plan, checked by the head.
@@ -148,6 +175,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"sync"
 	"time"
 
@@ -174,8 +202,14 @@ type Log struct {
 	stmtMu sync.Mutex
 	stmts  *statements // prepared on first use; see prepared
 
-	group *logcore.Group // the group-commit writer; see commitBatch
-	w     writerState    // used by the group's writer goroutine only
+	group  *logcore.Group // the group-commit writer; see startBatch
+	tokens *tokens        // the tokens of the heads this Log writes
+	w      writerState    // used by the group's writer goroutine only
+	stats  WriterStats
+	depth  int // the writer's pipeline depth (Config.PipelineDepth)
+	// batches holds the writer's array builders, one per batch in
+	// flight, reused from batch to batch.
+	batches chan *batch
 	// onBatch, when not nil, is called by the writer with the size of
 	// every batch before writing it (tests).
 	onBatch func(n int)
@@ -199,6 +233,17 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if pqcfg.Runtime == nil {
 		pqcfg.Runtime = map[string]string{}
 	}
+	// accord's own parameter, not PostgreSQL's.
+	if v, ok := pqcfg.Runtime[PipelineParam]; ok {
+		delete(pqcfg.Runtime, PipelineParam)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPipelineDepth {
+			return nil, fmt.Errorf("postgres: DSN parameter %s=%q: want 1 to %d: %w", PipelineParam, v, MaxPipelineDepth, events.ErrInvalid)
+		}
+		if cfg.PipelineDepth == DefaultPipelineDepth {
+			cfg.PipelineDepth = n
+		}
+	}
 	wcfg := pqcfg.Clone()
 	if wcfg.ApplicationName == "" {
 		wcfg.ApplicationName = WriterApplicationName
@@ -208,6 +253,11 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if _, set := pqcfg.Runtime["plan_cache_mode"]; !set {
 		pqcfg.Runtime["plan_cache_mode"] = "force_custom_plan"
 		wcfg.Runtime["plan_cache_mode"] = "force_generic_plan"
+	}
+	// The optimistic write waits for locks only briefly: a long wait means
+	// another process's writer holds the head (see the package comment).
+	if _, set := wcfg.Runtime["lock_timeout"]; !set {
+		wcfg.Runtime["lock_timeout"] = writerLockTimeout
 	}
 	db, err := openPool(pqcfg, cfg.MaxConns)
 	if err != nil {
@@ -220,13 +270,20 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		}
 		return nil, fmt.Errorf("postgres: connect: %w: %w", events.ErrUnavailable, err)
 	}
-	wdb, err := openPool(wcfg, writerConns)
+	wdb, err := openPool(wcfg, cfg.PipelineDepth)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	l := &Log{db: db, wdb: wdb, codec: cfg.Codec, clock: cfg.Clock}
-	l.group = logcore.NewGroup(l.commitBatch)
+	l := &Log{db: db, wdb: wdb, codec: cfg.Codec, clock: cfg.Clock, tokens: newTokens()}
+	l.w.pending = map[string]int{}
+	depth := cfg.PipelineDepth
+	l.depth = depth
+	l.batches = make(chan *batch, depth)
+	for range depth {
+		l.batches <- newBatch(true)
+	}
+	l.group = logcore.NewPipelinedGroup(l.startBatch, depth)
 	closeAll := func() {
 		db.Close()
 		wdb.Close()
@@ -240,8 +297,13 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	return l, nil
 }
 
-// writerConns is the size of the group-commit writer's pool.
-const writerConns = 2
+// PipelineParam is the DSN parameter that sets Config.PipelineDepth
+// ("postgres://...?accord_pipeline=1"); the Log takes it out of the DSN
+// before connecting.
+const PipelineParam = "accord_pipeline"
+
+// writerLockTimeout is the lock_timeout of the writer's connections.
+const writerLockTimeout = "250ms"
 
 // WriterApplicationName is the application_name of the group-commit
 // writer's connections (unless the DSN sets one), so that they can be told
@@ -265,19 +327,30 @@ func openPool(cfg pq.Config, n int) (*sqlx.DB, error) {
 // PostgreSQL advisory lock (concurrent callers wait for each other). It is
 // a no-op on an up-to-date database.
 func (l *Log) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations")
+	p, err := l.migrationProvider()
 	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, l.db.DB, sub,
-		goose.WithSessionLocker(migrationLocker{}), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return wrapErr("migrate", err)
 	}
 	return nil
+}
+
+// migrationProvider returns the goose provider of the embedded migrations
+// (SQL files, and the Go migration envelopeMigration).
+func (l *Log) migrationProvider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, l.db.DB, sub,
+		goose.WithSessionLocker(migrationLocker{}), goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(envelopeMigration()))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return p, nil
 }
 
 // migrationLockID is the key of the advisory lock that serializes

@@ -10,21 +10,14 @@ import (
 	"github.com/accord-dev/accord/store/internal/logcore"
 )
 
-// readColumns is the select list of the read path: the data (jsonb, which
-// lib/pq hands over as text without copying) and every other column packed
-// into one bytea (which it receives in binary, also without copying) in
-// the format of logcore.ParsePacked. One column instead of twenty saves
-// lib/pq a conversion and an allocation per column and row, and the server
-// the formatting of the dates.
-const readColumns = `data, textsend(concat(
-	position, ' ', version, ' ', schema_version, ' ',
-	occurred_at - DATE '1970-01-01', ' ', reported_at - DATE '1970-01-01', ' ', source_date - DATE '1970-01-01', ' ',
-	` + logcore.PackedTexts + `,
-	recorded_at))`
-
+// The read path selects two columns per event: the envelope (every field
+// but the data; see logcore.AppendEnvelope), which lib/pq receives in
+// binary from a prepared statement, and the data, text that needs no
+// conversion either. The server formats nothing, and the client parses no
+// dates or numbers from text.
 const (
-	readAllSQL    = `SELECT ` + readColumns + ` FROM events WHERE position > $1 ORDER BY position LIMIT $2`
-	readStreamSQL = `SELECT ` + readColumns + ` FROM events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`
+	readAllSQL    = `SELECT envelope, data FROM events WHERE position > $1 ORDER BY position LIMIT $2`
+	readStreamSQL = `SELECT envelope, data FROM events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`
 )
 
 // ReadStream returns up to limit events of stream with Version >= from, in

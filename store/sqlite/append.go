@@ -95,10 +95,7 @@ func (l *Log) appendBatch(ctx context.Context, tx *sqlx.Tx, reqs []*logcore.Requ
 	if len(plan.Rows) == 0 {
 		return false, nil
 	}
-	if err := upsertStreams(ctx, tx, plan.Streams); err != nil {
-		return false, err
-	}
-	if err := insertEvents(ctx, tx, plan.Rows, plan.RecordedAt); err != nil {
+	if err := insertEvents(ctx, tx, plan.Rows); err != nil {
 		return false, err
 	}
 	if err := setHead(ctx, tx, plan.Head, plan.RecordedAt); err != nil {
@@ -173,9 +170,11 @@ func setHead(ctx context.Context, tx *sqlx.Tx, head int64, recordedAt time.Time)
 }
 
 // streamVersions returns the current versions of the given streams (a
-// stream without events is absent).
+// stream without events is absent): the highest version of each, which
+// SQLite reads from the end of the (stream, version) index.
 func streamVersions(ctx context.Context, tx *sqlx.Tx, streams []string) (map[string]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT stream, version FROM streams WHERE stream IN (SELECT value FROM json_each(?))`, jsonArg(streams))
+	rows, err := tx.QueryContext(ctx, `SELECT s.value, (SELECT max(e.version) FROM events e WHERE e.stream = s.value)
+		FROM json_each(?) s`, jsonArg(streams))
 	if err != nil {
 		return nil, wrapErr("stream versions", err)
 	}
@@ -184,12 +183,14 @@ func streamVersions(ctx context.Context, tx *sqlx.Tx, streams []string) (map[str
 	for rows.Next() {
 		var (
 			s string
-			v int64
+			v sql.NullInt64
 		)
 		if err := rows.Scan(&s, &v); err != nil {
 			return nil, wrapErr("stream versions", err)
 		}
-		out[s] = v
+		if v.Valid {
+			out[s] = v.Int64
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr("stream versions", err)
@@ -197,43 +198,33 @@ func streamVersions(ctx context.Context, tx *sqlx.Tx, streams []string) (map[str
 	return out, nil
 }
 
-// upsertStreams sets the versions of the given streams (passed as one JSON
-// object of stream to version).
-func upsertStreams(ctx context.Context, tx *sqlx.Tx, versions map[string]int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO streams (stream, version)
-		SELECT key, value FROM json_each(?) WHERE true
-		ON CONFLICT (stream) DO UPDATE SET version = excluded.version`, jsonArg(versions))
-	return wrapErr("update streams", err)
-}
+const insertEventSQL = `INSERT INTO events (position, id, stream, version, type, occurred_at, reported_at, recorded_at, envelope, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-const insertEventSQL = `INSERT INTO events (position, id, stream, version, type, schema_version, data,
-	occurred_at, occurred_precision, reported_at, reported_precision, recorded_at,
-	source_publication, source_title, source_url, source_date, source_date_precision,
-	confidence, analyst, correlation_id, causation_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''))`
-
-// insertEvents inserts the planned rows with one prepared statement;
-// recordedAt is every row's recorded_at.
-func insertEvents(ctx context.Context, tx *sqlx.Tx, rows []logcore.Row, recordedAt time.Time) error {
+// insertEvents inserts the planned rows with one prepared statement.
+func insertEvents(ctx context.Context, tx *sqlx.Tx, rows []logcore.Row) error {
 	stmt, err := tx.PrepareContext(ctx, insertEventSQL)
 	if err != nil {
 		return wrapErr("insert events", err)
 	}
 	defer stmt.Close()
-	rec := recordedAt.UTC().Format(recordedAtLayout)
+	var env []byte
 	for _, r := range rows {
-		e := r.Event
-		occ, occP := logcore.DateColumn(e.OccurredAt)
-		rep, repP := logcore.DateColumn(e.ReportedAt)
-		src, srcP := logcore.DateColumn(e.Source.Date)
-		if _, err := stmt.ExecContext(ctx, e.Position, e.ID, e.Stream, e.Version, e.Type, e.SchemaVersion, string(r.Data),
-			occ, occP, rep, repP, rec,
-			e.Source.Publication, e.Source.Title, e.Source.URL, src, srcP,
-			string(e.Confidence), e.Analyst, e.CorrelationID, e.CausationID); err != nil {
+		env = logcore.AppendEnvelope(env[:0], r.Event)
+		if _, err := stmt.ExecContext(ctx, rowArgs(r.Event, env, r.Data)...); err != nil {
 			return wrapErr("insert events", err)
 		}
 	}
 	return nil
+}
+
+// rowArgs returns the values of insertEventSQL for e, its envelope and its
+// data.
+func rowArgs(e *events.Event, env, data []byte) []any {
+	occ, _ := logcore.DateColumn(e.OccurredAt)
+	rep, _ := logcore.DateColumn(e.KnownAt())
+	return []any{e.Position, e.ID, e.Stream, e.Version, e.Type, occ, rep,
+		e.RecordedAt.UTC().Format(recordedAtLayout), env, string(data)}
 }
 
 // Import appends evs, which may belong to many streams, in one

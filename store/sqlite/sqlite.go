@@ -131,18 +131,29 @@ func (l *Log) Migrate(ctx context.Context) error {
 		return err
 	}
 	defer l.unlock()
-	sub, err := fs.Sub(migrations, "migrations")
+	p, err := l.migrationProvider()
 	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, l.db.DB, sub, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return wrapErr("migrate", err)
 	}
 	return nil
+}
+
+// migrationProvider returns the goose provider of the embedded migrations
+// (SQL files, and the Go migration envelopeMigration).
+func (l *Log) migrationProvider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, l.db.DB, sub, goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(envelopeMigration()))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	return p, nil
 }
 
 // lock takes the in-process write lock, or fails when ctx ends first.
@@ -172,16 +183,10 @@ func (l *Log) DB() *sqlx.DB { return l.db }
 // Backend returns "sqlite".
 func (l *Log) Backend() string { return "sqlite" }
 
-// readColumns is the select list of the read path: the data and every
-// other column packed into one text in the format of logcore.ParsePacked
-// (the dates as days since 1970-01-01). One column instead of twenty saves
-// the driver a conversion and an allocation per column and row.
-const readColumns = `data, concat(
-	position, ' ', version, ' ', schema_version, ' ',
-	CAST(julianday(occurred_at) - 2440587.5 AS INTEGER), ' ', CAST(julianday(reported_at) - 2440587.5 AS INTEGER), ' ',
-	CAST(julianday(source_date) - 2440587.5 AS INTEGER), ' ',
-	` + logcore.PackedTexts + `,
-	recorded_at)`
+// readColumns is the select list of the read path: the envelope (every
+// field but the data; see logcore.AppendEnvelope) and the data, two values
+// per row that need no conversion.
+const readColumns = `envelope, data`
 
 // ReadStream returns up to limit events of stream with Version >= from, in
 // version order; an unknown stream gives an empty slice. limit must be 1 or

@@ -17,21 +17,62 @@ import (
 // that its outcome is unknown): every request of the batch fails with it.
 type Commit func(ctx context.Context, reqs []*Request) error
 
+// Starter starts writing a batch for a pipelined Group (NewPipelinedGroup)
+// and returns at once: the Flight it returns is finished (Flight.Land)
+// when the write is over, successful or not. The writer goroutine calls
+// Starter for one batch after the other, while earlier batches may still
+// be in flight, so the backend plans each batch as if the earlier ones
+// succeed. Once a batch has landed, and all the batches started before it
+// have been settled, the Group calls the Flight's settle function, also on
+// the writer goroutine; it gives every request its outcome, like Commit,
+// and may write the batch again (under a lock, say) if the pipelined
+// write failed. When a batch lands asking to be drained (Land), the Group
+// waits for every later batch in flight to land before settling it, so
+// that such a settle never writes while the writer has writes in flight.
+type Starter func(ctx context.Context, reqs []*Request) *Flight
+
+// Flight is a batch being written by a pipelined backend.
+type Flight struct {
+	landed chan struct{}
+	drain  bool
+	settle func(ctx context.Context) error
+}
+
+// NewFlight returns a batch in flight whose outcome settle gives (see
+// Starter). The backend calls Land when the write is over.
+func NewFlight(settle func(ctx context.Context) error) *Flight {
+	return &Flight{landed: make(chan struct{}), settle: settle}
+}
+
+// Land marks the write as over. drain says that settling the batch writes
+// (its write failed and is done again, say), so that the Group must first
+// let every later batch in flight land. Call it once.
+func (f *Flight) Land(drain bool) {
+	f.drain = drain
+	close(f.landed)
+}
+
 // Group is a group-commit queue. Append calls (on any goroutine) prepare
 // their request and Submit it; one writer goroutine takes every request
-// queued, up to MaxBatchEvents events, hands them to the backend's Commit
-// as one batch, and answers each caller with its own outcome. While a batch
-// is being written the next calls queue, so the cost of a transaction (the
+// queued, up to MaxBatchEvents events, hands them to the backend as one
+// batch, and answers each caller with its own outcome. While a batch is
+// being written the next calls queue, so the cost of a transaction (the
 // log's write lock, the round trips, the commit's disk flush) is shared by
 // all the appends that arrived during the previous one.
 //
+// A pipelined Group (NewPipelinedGroup) has up to depth batches in flight
+// at once: the next batch is planned and sent while the previous one
+// commits, so that the database works on both. A Group made by NewGroup
+// writes one batch at a time.
+//
 // A caller whose context ends while its request is queued is answered with
 // the context's error and its request is dropped; once its batch has been
-// handed to Commit, the request may be written even though the caller has
-// gone (as when a connection is lost during a commit: a retry with the
+// handed to the backend, the request may be written even though the caller
+// has gone (as when a connection is lost during a commit: a retry with the
 // same ids is safe).
 type Group struct {
-	commit Commit
+	start  Starter
+	depth  int
 	ctx    context.Context // the writer's: ends with Close
 	cancel context.CancelFunc
 
@@ -39,7 +80,7 @@ type Group struct {
 	queue  []*call
 	closed bool
 	wake   chan struct{} // capacity 1: something was queued
-	start  sync.Once
+	once   sync.Once
 	done   chan struct{} // closed when the writer goroutine has returned
 }
 
@@ -53,11 +94,24 @@ type call struct {
 	done chan error // capacity 1
 }
 
-// NewGroup returns a group-commit queue that writes with commit. Its writer
-// goroutine starts with the first Submit; Close stops it.
+// NewGroup returns a group-commit queue that writes one batch at a time
+// with commit. Its writer goroutine starts with the first Submit; Close
+// stops it.
 func NewGroup(commit Commit) *Group {
+	return NewPipelinedGroup(func(ctx context.Context, reqs []*Request) *Flight {
+		err := commit(ctx, reqs)
+		f := NewFlight(func(context.Context) error { return err })
+		f.Land(false)
+		return f
+	}, 1)
+}
+
+// NewPipelinedGroup returns a group-commit queue that keeps up to depth
+// batches in flight (see Starter). Its writer goroutine starts with the
+// first Submit; Close stops it.
+func NewPipelinedGroup(start Starter, depth int) *Group {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Group{commit: commit, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &Group{start: start, depth: max(depth, 1), ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // ErrClosed is the error of calls submitted to, or still queued in, a
@@ -71,7 +125,7 @@ func (g *Group) Submit(ctx context.Context, req *Request) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	g.start.Do(func() { go g.run() })
+	g.once.Do(func() { go g.run() })
 	c := &call{ctx: ctx, req: req, done: make(chan error, 1)}
 	g.mu.Lock()
 	if g.closed {
@@ -92,7 +146,7 @@ func (g *Group) Submit(ctx context.Context, req *Request) error {
 	}
 }
 
-// Close stops the writer after the batch in progress, failing the calls
+// Close stops the writer after the batches in progress, failing the calls
 // still queued with ErrClosed, and waits for it. Later Submits fail with
 // ErrClosed.
 func (g *Group) Close() {
@@ -106,49 +160,105 @@ func (g *Group) Close() {
 	}
 	g.cancel()
 	started := true
-	g.start.Do(func() { started = false })
+	g.once.Do(func() { started = false })
 	if started {
 		<-g.done
 	}
 }
 
+// flight is a started batch and its callers.
+type flight struct {
+	*Flight
+	calls []*call
+	start time.Time
+}
+
 // run is the writer goroutine.
 //
 // Before it takes a batch it may wait a little for more calls (see
-// linger): with synchronous callers, the callers answered by the last
-// batch come back with their next call right away, and waiting for them
-// puts all of them into the next batch. Without the wait, a batch would
+// ready): with synchronous callers, the callers answered by the last batch
+// come back with their next call right away, and waiting for them puts
+// them together into the next batch. Without the wait, a batch would
 // start with the first caller back, the others would wait for the next
-// one, and the callers would settle into two alternating halves, each
-// batch paying a whole commit for half of them.
+// one, and the callers would settle into many small batches, each paying
+// a whole commit. A pipelined Group waits for its share of the callers:
+// the callers it has seen lately, divided by the depth.
 func (g *Group) run() {
 	defer close(g.done)
 	var (
-		expected int           // callers expected in the next batch
+		inflight []*flight
+		crowd    int           // callers seen lately: in flight, queued, just answered
 		wait     time.Duration // how long to wait for them at most
+		since    time.Time     // when the next batch began to wait
 		timer    = time.NewTimer(time.Hour)
 	)
 	timer.Stop()
 	for {
-		select {
-		case <-g.wake:
-		case <-g.ctx.Done():
+		// Settle the batches that have landed, oldest first.
+		for len(inflight) > 0 && landed(inflight[0]) {
+			f := inflight[0]
+			if f.drain {
+				for _, later := range inflight[1:] {
+					<-later.landed
+				}
+			}
+			g.settle(f)
+			inflight = inflight[1:]
+			crowd = len(f.calls) + g.queued() + inFlightCalls(inflight)
+			wait = min(time.Since(f.start)/2, MaxLinger)
+		}
+		if g.ctx.Err() != nil && len(inflight) == 0 {
 			return
 		}
-		for g.ctx.Err() == nil {
-			g.linger(expected, wait, timer)
-			batch := g.take()
-			if len(batch) == 0 {
-				break
+		n := g.queued()
+		if g.ctx.Err() == nil && len(inflight) < g.depth && n > 0 {
+			if since.IsZero() {
+				since = time.Now()
 			}
-			start := time.Now()
-			g.process(batch)
-			// The callers just answered, and those that queued during
-			// the commit, are the ones to expect.
-			expected = len(batch) + g.queued()
-			wait = min(time.Since(start)/2, MaxLinger)
+			target := max(1, (crowd+g.depth-1)/g.depth)
+			if n >= target || time.Since(since) >= wait {
+				if batch := g.take(); len(batch) > 0 {
+					inflight = append(inflight, g.begin(batch))
+				}
+				since = time.Time{}
+				continue
+			}
+			timer.Reset(wait - time.Since(since))
 		}
+		var oldest <-chan struct{}
+		if len(inflight) > 0 {
+			oldest = inflight[0].landed
+		}
+		select {
+		case <-g.wake:
+		case <-oldest:
+		case <-timer.C:
+		case <-g.ctx.Done():
+			if len(inflight) > 0 {
+				<-inflight[0].landed
+			}
+		}
+		timer.Stop()
 	}
+}
+
+// landed reports whether f has landed.
+func landed(f *flight) bool {
+	select {
+	case <-f.landed:
+		return true
+	default:
+		return false
+	}
+}
+
+// inFlightCalls counts the calls of the batches in flight.
+func inFlightCalls(fs []*flight) int {
+	n := 0
+	for _, f := range fs {
+		n += len(f.calls)
+	}
+	return n
 }
 
 // MaxLinger bounds how long the writer waits for expected callers before
@@ -157,27 +267,8 @@ func (g *Group) run() {
 // the callers do not come back.
 const MaxLinger = 2 * time.Millisecond
 
-// linger waits until expected calls (or a full batch) are queued, for at
-// most wait.
-func (g *Group) linger(expected int, wait time.Duration, timer *time.Timer) {
-	if wait <= 0 || g.queued() >= expected {
-		return
-	}
-	timer.Reset(wait)
-	defer timer.Stop()
-	for g.queued() < expected {
-		select {
-		case <-g.wake:
-		case <-timer.C:
-			return
-		case <-g.ctx.Done():
-			return
-		}
-	}
-}
-
 // Len returns the number of calls waiting for a batch (not counting the
-// batch being written).
+// batches being written).
 func (g *Group) Len() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -217,8 +308,9 @@ func (g *Group) take() []*call {
 	return batch
 }
 
-// process commits one batch and answers its callers.
-func (g *Group) process(batch []*call) {
+// begin drops the calls of batch whose context has ended (answering them)
+// and starts writing the others.
+func (g *Group) begin(batch []*call) *flight {
 	live := batch[:0:0]
 	reqs := make([]*Request, 0, len(batch))
 	for _, c := range batch {
@@ -229,14 +321,26 @@ func (g *Group) process(batch []*call) {
 		live = append(live, c)
 		reqs = append(reqs, c.req)
 	}
+	f := &flight{calls: live, start: time.Now()}
 	if len(reqs) == 0 {
+		f.Flight = NewFlight(func(context.Context) error { return nil })
+		f.Land(false)
+		return f
+	}
+	f.Flight = g.start(g.ctx, reqs)
+	return f
+}
+
+// settle settles a landed batch and answers its callers.
+func (g *Group) settle(f *flight) {
+	if len(f.calls) == 0 {
 		return
 	}
-	err := g.commit(g.ctx, reqs)
+	err := f.Flight.settle(g.ctx)
 	if err != nil && g.ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err = ErrClosed
 	}
-	for _, c := range live {
+	for _, c := range f.calls {
 		c.done <- err
 	}
 }

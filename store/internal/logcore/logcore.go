@@ -79,21 +79,39 @@ func Prepare(c *events.Codec, stream string, expected events.ExpectedVersion, ev
 		Events:   make([]events.Event, len(evs)),
 		Data:     make([][]byte, len(evs)),
 	}
-	seen := make(map[string]int, len(evs))
+	var seen map[string]int // for large batches; small ones are searched
+	if len(evs) > smallBatch {
+		seen = make(map[string]int, len(evs))
+	}
 	for i := range evs {
 		e, data, err := prepareEvent(c, stream, evs[i])
 		if err != nil {
 			return nil, fmt.Errorf("append to %q: events[%d]: %w", clip(stream), i, err)
 		}
-		if j, dup := seen[e.ID]; dup {
+		j, dup := -1, false
+		if seen != nil {
+			j, dup = seen[e.ID]
+			seen[e.ID] = i
+		} else {
+			for k := range i {
+				if r.Events[k].ID == e.ID {
+					j, dup = k, true
+					break
+				}
+			}
+		}
+		if dup {
 			return nil, fmt.Errorf("append to %q: events[%d] and events[%d] have the same id %q: %w", clip(stream), j, i, e.ID, events.ErrInvalid)
 		}
-		seen[e.ID] = i
 		r.Events[i] = e
 		r.Data[i] = data
 	}
 	return r, nil
 }
+
+// smallBatch is the size up to which Prepare looks for repeated ids by
+// comparing every pair (cheaper than a map for a few events).
+const smallBatch = 16
 
 // prepareEvent copies e into stream (an empty Stream becomes stream, another
 // one is an error), clears its store-set fields, normalizes it and encodes

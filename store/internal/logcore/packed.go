@@ -10,7 +10,9 @@ import (
 
 // PackedTexts is the SQL, for PostgreSQL and SQLite alike, of the
 // length-prefixed texts of the packed form (see ParsePacked), to be put in
-// the stores' concat() after the integers.
+// the stores' concat() after the integers. The packed form is how the
+// stores read the rows of their first schema, which had a column per
+// field: the migration to the envelope column reads them with it.
 const PackedTexts = `octet_length(id), ':', id, octet_length(stream), ':', stream, octet_length(type), ':', type,
 	octet_length(occurred_precision), ':', occurred_precision, octet_length(reported_precision), ':', reported_precision,
 	octet_length(source_publication), ':', source_publication, octet_length(source_title), ':', source_title,
@@ -88,7 +90,7 @@ func (r *metaReader) text() []byte {
 // causation_id, each as its length in bytes, ':' and its bytes (no quoting
 // or escaping: any byte may appear); then recorded_at as text (see
 // ParseTimestamp). Repeated texts are shared through in.
-func ParsePacked(b []byte, in Interner, e *events.Event) error {
+func ParsePacked(b []byte, in *Interner, e *events.Event) error {
 	r := metaReader{b: b}
 	e.Position, _ = r.int()
 	e.Version, _ = r.int()

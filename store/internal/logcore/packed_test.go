@@ -41,8 +41,8 @@ func TestParsePacked(t *testing.T) {
 	row := "7 3 1 19368 19369  5:id-01" + "13:agreement/a-b" + "16:agreement_signed" + "5:month" + "3:day" +
 		"6:GOV.UK" + "0:" + "19:https://x.org/a b:c" + "0:" + "9:confirmed" + "0:" + "0:" + "2:c1" + "2026-01-02 03:04:05+00"
 	var e events.Event
-	in := logcore.Interner{}
-	if err := logcore.ParsePacked([]byte(row), in, &e); err != nil {
+	var in logcore.Interner
+	if err := logcore.ParsePacked([]byte(row), &in, &e); err != nil {
 		t.Fatal(err)
 	}
 	if e.Position != 7 || e.Version != 3 || e.SchemaVersion != 1 || e.ID != "id-01" || e.Stream != "agreement/a-b" ||
@@ -52,7 +52,7 @@ func TestParsePacked(t *testing.T) {
 		t.Errorf("parsed %+v", e)
 	}
 	for _, bad := range []string{"", "7 3 1 ", "x 3 1 19368 19369  5:id-01", "7 3 1 19368 19369  9:id-01"} {
-		if err := logcore.ParsePacked([]byte(bad), in, &e); err == nil {
+		if err := logcore.ParsePacked([]byte(bad), &in, &e); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
@@ -65,11 +65,11 @@ func BenchmarkParsePacked(b *testing.B) {
 		"16:talks_round_held" + "3:day" + "3:day" + "10:Kyodo News" + "36:Talks on the defence pact move ahead" +
 		"54:https://news.example.com/asia/defence/aax-bcx-raa-1234" + "3:day" + "9:confirmed" + "0:" + "0:" + "0:" +
 		"2026-11-26 22:41:41.123456+00")
-	in := logcore.Interner{}
+	var in logcore.Interner
 	var e events.Event
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := logcore.ParsePacked(row, in, &e); err != nil {
+		if err := logcore.ParsePacked(row, &in, &e); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -15,30 +15,6 @@ import (
 	"github.com/accord-dev/accord/events"
 )
 
-// Interner returns one string for equal byte strings read in one call, so
-// that the stream, type, source and other values that repeat from event to
-// event are allocated once per call (and shared by its events) instead of
-// once per event.
-type Interner map[string]string
-
-// maxInterned bounds an Interner; past it, new values are not kept.
-const maxInterned = 4096
-
-// String returns b as a string, the same string for equal b.
-func (in Interner) String(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if s, ok := in[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(in) < maxInterned {
-		in[s] = s
-	}
-	return s
-}
-
 // Payloads collects the encoded data of a page of events, back to back in
 // one buffer, for DecodePayloads.
 type Payloads struct {
@@ -109,9 +85,9 @@ func DateFromDays(days int64, precision string) (events.Date, error) {
 }
 
 // ReadEvents is the read path of both stores: rows (from query) have two
-// columns, the data and the packed form of the rest of the event (see
-// ParsePacked); ReadEvents parses each row as it arrives, then decodes the
-// payloads (DecodePayloads). hint is the number of rows asked for (the
+// columns, the envelope (see AppendEnvelope) and the data; ReadEvents
+// parses each envelope as it arrives, then decodes the payloads
+// (DecodePayloads). hint is the number of rows asked for (the
 // limit).
 // wrap gives database errors their kind; name ("postgres", "sqlite")
 // prefixes the other errors, with op ("read all").
@@ -124,11 +100,11 @@ func ReadEvents(c *events.Codec, name, op string, hint int, wrap func(op string,
 	// The limit is an upper bound, often far above what comes (a stream's
 	// events), so start small and let append grow.
 	var (
-		out        = make([]events.Event, 0, min(max(hint, 0), 64))
-		payloads   = Payloads{buf: make([]byte, 0, cap(out)*512)}
-		in         = Interner{}
-		data, meta sql.RawBytes
-		dest       = []any{&data, &meta}
+		out       = make([]events.Event, 0, min(max(hint, 0), 64))
+		payloads  = Payloads{buf: make([]byte, 0, cap(out)*512)}
+		in        Interner
+		env, data sql.RawBytes
+		dest      = []any{&env, &data}
 	)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -140,8 +116,8 @@ func ReadEvents(c *events.Codec, name, op string, hint int, wrap func(op string,
 			out = slices.Grow(out, min(max(hint, len(out)+1), 8*len(out))-len(out))
 		}
 		out = append(out, events.Event{})
-		if err := ParsePacked(meta, in, &out[len(out)-1]); err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", name, op, err)
+		if err := ParseEnvelope(env, &in, &out[len(out)-1]); err != nil {
+			return nil, fmt.Errorf("%s: %s: row %d: %w", name, op, len(out), err)
 		}
 		payloads.Add(data)
 	}
@@ -164,14 +140,12 @@ func Head(ctx context.Context, db *sqlx.DB, wrap func(op string, err error) erro
 	return head, nil
 }
 
-// StreamVersion returns the version of stream in the streams table of db (0
-// when it has no events). wrap gives database errors their kind.
+// StreamVersion returns the version of stream, the highest version of its
+// events in db (0 when it has none; the unique index on (stream, version)
+// answers it). wrap gives database errors their kind.
 func StreamVersion(ctx context.Context, db *sqlx.DB, stream string, wrap func(op string, err error) error) (int64, error) {
 	var v int64
-	err := db.GetContext(ctx, &v, `SELECT version FROM streams WHERE stream = $1`, stream)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+	err := db.GetContext(ctx, &v, `SELECT COALESCE(max(version), 0) FROM events WHERE stream = $1`, stream)
 	if err != nil {
 		return 0, wrap("stream version", err)
 	}

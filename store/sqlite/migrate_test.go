@@ -1,0 +1,57 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/events"
+	"github.com/accord-dev/accord/store/sqlite"
+	"github.com/accord-dev/accord/store/storetest"
+)
+
+// TestMigrateEnvelope fills a file at the first schema (migration 1: a
+// column per envelope field, a streams table) the way the first store
+// wrote it, then migrates it to the envelope layout: every event reads
+// back exactly as it was written, and the log goes on from where it was.
+func TestMigrateEnvelope(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.db")
+	l, err := sqlite.Open(ctx, sqlite.Config{Path: path, SkipMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	if err := sqlite.MigrateTo(l, 1); err != nil {
+		t.Fatal(err)
+	}
+	codec := events.NewCodec()
+	want, datas, err := storetest.OldSchemaLog(codec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := l.DB()
+	recordedAt := func(t time.Time) any { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+	for i := range want {
+		e := &want[i]
+		if _, err := db.ExecContext(ctx, `INSERT INTO streams (stream, version) VALUES ($1, $2)
+			ON CONFLICT (stream) DO UPDATE SET version = excluded.version`, e.Stream, e.Version); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, storetest.OldSchemaInsert, storetest.OldSchemaColumns(e, datas[i], recordedAt)...); err != nil {
+			t.Fatalf("old insert of event %d: %v", e.Position, err)
+		}
+	}
+	last := want[len(want)-1]
+	if _, err := db.ExecContext(ctx, `UPDATE log_head SET position = $1, recorded_at = $2`, last.Position, recordedAt(last.RecordedAt)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	storetest.CheckMigrated(t, l, want)
+	// Migrating again is a no-op.
+	if err := l.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
