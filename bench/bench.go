@@ -62,6 +62,7 @@ import (
 
 	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/store"
+	"github.com/accord-dev/accord/store/postgres"
 )
 
 // The phase names.
@@ -183,6 +184,11 @@ type Result struct {
 	P50ms     *float64 `json:"p50_ms,omitempty"` // also asof
 	P99ms     *float64 `json:"p99_ms,omitempty"` // also asof
 	Appends   *int     `json:"appends,omitempty"`
+	// accord's group-commit writer (PostgreSQL): transactions, events per
+	// transaction, and batches written on the locked path
+	Batches        *int     `json:"batches,omitempty"`
+	EventsPerBatch *float64 `json:"events_per_batch,omitempty"`
+	Rewritten      *int     `json:"rewritten,omitempty"`
 	// accord's append rate divided by the compared stores' (with Compare)
 	SpeedupPlain     *float64 `json:"speedup_vs_plain,omitempty"`
 	SpeedupWatermill *float64 `json:"speedup_vs_watermill,omitempty"`
@@ -403,6 +409,7 @@ func (r *runner) appendPhase(ctx context.Context) (Result, error) {
 	}
 	r.progress("append: %d events, %d streams, %d writers, batches of 1..%d", r.cfg.Events, r.cfg.Streams, r.cfg.Writers, r.cfg.Batch)
 	r.w.Reset()
+	before := writerCounts(s)
 	cpu := r.env.startCPU(ctx, r.mainDSN)
 	st, err := RunWriters(ctx, r.cfg.Params, r.w, LogTarget{Log: s}, nil)
 	if err != nil {
@@ -411,6 +418,7 @@ func (r *runner) appendPhase(ctx context.Context) (Result, error) {
 	r.mainCount = st.Events
 	res := st.result()
 	cpu.stop(ctx, &res)
+	writerCounts(s).since(before, &res)
 	if v, ok := r.rates[PhaseAppendPlain]; ok && v > 0 {
 		res.SpeedupPlain = ptr(round(res.EventsPerS/v, 2))
 	}
@@ -418,6 +426,34 @@ func (r *runner) appendPhase(ctx context.Context) (Result, error) {
 		res.SpeedupWatermill = ptr(round(res.EventsPerS/v, 2))
 	}
 	return res, nil
+}
+
+// counts are a PostgreSQL log's writer counters (see postgres.WriterStats).
+type counts struct {
+	ok                              bool
+	batches, events, failed, locked int64
+}
+
+// writerCounts returns the writer counters of s, when it has them.
+func writerCounts(s store.Store) counts {
+	pl, ok := s.(*postgres.Log)
+	if !ok {
+		return counts{}
+	}
+	st := pl.Stats()
+	return counts{ok: true, batches: st.Batches.Load(), events: st.Events.Load(), failed: st.Failed.Load(), locked: st.Locked.Load()}
+}
+
+// since sets the writer fields of res from the counters' growth since
+// before: batches, events per batch, batches written again.
+func (c counts) since(before counts, res *Result) {
+	if !c.ok || c.batches == before.batches {
+		return
+	}
+	n := c.batches - before.batches
+	res.Batches = ptr(int(n))
+	res.EventsPerBatch = ptr(round(float64(c.events-before.events)/float64(n), 1))
+	res.Rewritten = ptr(int(c.failed - before.failed + c.locked - before.locked))
 }
 
 // comparePhase runs the workload on a compared store in a fresh database.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -287,5 +288,26 @@ func BenchmarkReplay(b *testing.B) {
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
+	}
+}
+
+// TestIDs checks the ids of the workload against their documented form,
+// and that they are unique per writer and across writers.
+func TestIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for w := range 3 {
+		ids := bench.NewIDs(7, w)
+		ref := rand.New(rand.NewPCG(7, uint64(w)+1<<32))
+		for n := 1; n <= 1000; n++ {
+			id := ids.Next(w)
+			want := fmt.Sprintf("%08x-%04x-8000-8000-%012x", n, w, ref.Uint64()&(1<<48-1))
+			if id != want {
+				t.Fatalf("writer %d, id %d: %q, want %q", w, n, id, want)
+			}
+			if seen[id] {
+				t.Fatalf("id %q twice", id)
+			}
+			seen[id] = true
+		}
 	}
 }

@@ -167,10 +167,27 @@ func NewIDs(seed uint64, w int) *IDs {
 }
 
 // Next returns a new id: the writer and a counter in the first fields
-// (unique), random bits in the last.
+// (unique), random bits in the last, in the form
+// %08x-%04x-8000-8000-%012x.
 func (g *IDs) Next(writer int) string {
 	g.n++
-	return fmt.Sprintf("%08x-%04x-8000-8000-%012x", g.n, writer&0xffff, g.r.Uint64()&(1<<48-1))
+	var b [36]byte
+	putHex(b[0:8], g.n)
+	b[8] = '-'
+	putHex(b[9:13], uint64(writer&0xffff))
+	copy(b[13:24], "-8000-8000-")
+	putHex(b[24:36], g.r.Uint64()&(1<<48-1))
+	return string(b[:])
+}
+
+// putHex writes v in lower-case hex into b, zero-padded to len(b) digits
+// (the lowest len(b) digits).
+func putHex(b []byte, v uint64) {
+	const digits = "0123456789abcdef"
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = digits[v&15]
+		v >>= 4
+	}
 }
 
 // Events returns k new events for stream i, to be appended after version

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ func (m *Main) benchCommand(g *globalFlags) *cobra.Command {
 		compare    bool
 		queries    int
 		cpuprofile string
+		memprofile string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -102,6 +104,16 @@ phase's dirty pages do not slow the next.`,
 				}
 				defer pprof.StopCPUProfile()
 			}
+			if memprofile != "" {
+				// Sample an allocation every 4 KiB on average (the default
+				// is every 512 KiB).
+				runtime.MemProfileRate = 4096
+				defer func() {
+					if werr := writeHeapProfile(memprofile); werr != nil {
+						fmt.Fprintf(m.Stderr, "accord: bench: %v\n", werr)
+					}
+				}()
+			}
 			cfg := bench.Config{Params: p, DB: dsn, Phases: list, Compare: compare, Queries: queries, Codec: m.Codec}
 			if m.stderrIsTerminal {
 				cfg.Progress = m.Stderr
@@ -124,7 +136,22 @@ phase's dirty pages do not slow the next.`,
 	f.BoolVar(&compare, "compare", true, "also run append-plain and append-watermill before append and report the speed-ups")
 	f.IntVar(&queries, "queries", 1000, "as-of queries")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	f.StringVar(&memprofile, "memprofile", "", "write an allocation profile of the run to this file (go tool pprof -sample_index=alloc_space)")
 	return cmd
+}
+
+// writeHeapProfile writes the heap profile (allocations since the start,
+// and what is live) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // benchWriter prints bench results: JSON lines as they come, or a table at
