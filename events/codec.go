@@ -107,16 +107,36 @@ func (c *Codec) unknownType(typ string) error {
 	return invalid("type", "unknown event type %q (known: %s)", clip(typ), strings.Join(c.Types(), ", "))
 }
 
-// Encode returns the JSON of p.
+// Encode returns the JSON of p, exactly as json.Marshal writes it. The
+// built-in payload types are written without reflection (see
+// payloads_json.go); other types, and the rare values of built-in types
+// that json.Marshal must judge itself, go through encoding/json.
 func (c *Codec) Encode(p Payload) ([]byte, error) {
 	if p == nil {
 		return nil, invalid("data", "is required")
+	}
+	if b, ok := encodeBuiltin(p); ok {
+		return b, nil
 	}
 	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", p.EventType(), err)
 	}
 	return b, nil
+}
+
+// encodeBuiltin is the fast path of Encode for the built-in payload types:
+// it returns what json.Marshal(p) returns, or false when p is of another
+// type or json.Marshal must handle it (see appendPayload). It writes into a
+// buffer on the stack (which a large payload outgrows) and copies the
+// result out in one allocation.
+func encodeBuiltin(p Payload) ([]byte, bool) {
+	var buf [512]byte
+	b, ok := appendPayload(buf[:0], p)
+	if !ok {
+		return nil, false
+	}
+	return bytes.Clone(b), true
 }
 
 // Decode turns data of typ at schemaVersion into a payload, strictly:
@@ -128,7 +148,10 @@ func (c *Codec) Decode(typ string, schemaVersion int, data []byte) (Payload, err
 }
 
 // DecodeStored is Decode without the strict checks, for data that was
-// validated when it was appended; it is the fast path for replays.
+// validated when it was appended; it is the fast path for replays. It gives
+// what json.Unmarshal gives. Data of a built-in type in the plain shape
+// that Encode writes is read without reflection; anything else (see
+// jsonread.go) goes through encoding/json.
 func (c *Codec) DecodeStored(typ string, schemaVersion int, data []byte) (Payload, error) {
 	return c.decode(typ, schemaVersion, data, false)
 }
@@ -160,6 +183,10 @@ func (c *Codec) decode(typ string, schemaVersion int, data []byte, strict bool) 
 	}
 	p := ti.newPayload()
 	if !strict {
+		if decodePayload(p, data) {
+			return p, nil
+		}
+		p = ti.newPayload() // the fast path may have filled some fields
 		if err := json.Unmarshal(data, p); err != nil {
 			return nil, fmt.Errorf("decode stored %s: %w", typ, err)
 		}

@@ -2,8 +2,8 @@ package events
 
 import (
 	"encoding/json"
-	"regexp"
 	"slices"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -62,13 +62,16 @@ func LifecycleTypes() []string {
 }
 
 // IsLifecycleType reports whether t is an agreement lifecycle type.
-func IsLifecycleType(t string) bool { return slices.Contains(LifecycleTypes(), t) }
-
-var (
-	agreementIDRe = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	countryRe     = regexp.MustCompile(`^[A-Z]{3}$`)
-	officeRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-)
+func IsLifecycleType(t string) bool {
+	switch t {
+	case TypeAgreementProposed, TypeTalksOpened, TypeTalksRoundHeld, TypeTalksStalled,
+		TypeTalksResumed, TypeAgreedInPrinciple, TypeTextInitialled, TypeAgreementSigned,
+		TypeDomesticApprovalCompleted, TypeInstrumentsExchanged, TypeEnteredIntoForce,
+		TypeProvisionallyApplied, TypeSuspended, TypeTerminated, TypeAbandoned:
+		return true
+	}
+	return false
+}
 
 // maxText bounds free-text fields so one event cannot carry a novel.
 const maxText = 4096
@@ -112,19 +115,17 @@ func (r *AgreementRef) Validate() error {
 		if len(r.Parties) < 2 {
 			return invalid("parties", "an agreement has two or more parties, got %d", len(r.Parties))
 		}
-		seen := map[string]bool{}
+		again := firstRepeat(r.Parties)
 		for i, p := range r.Parties {
-			f := "parties[" + itoa(i) + "]"
-			if err := checkCountry(f, p, true); err != nil {
-				return err
+			if err := checkCountry("", p, true); err != nil {
+				return atIndex(err, "parties", i)
 			}
-			if seen[p] {
-				return invalid(f, "party %s is listed twice", p)
+			if i == again {
+				return invalid("parties["+itoa(i)+"]", "party %s is listed twice", p)
 			}
-			seen[p] = true
 		}
 	}
-	if r.Kind != "" && !officeRe.MatchString(r.Kind) {
+	if r.Kind != "" && !validSnake(r.Kind) {
 		return invalid("kind", "%q is not a kind (lower-case letters, digits and _)", r.Kind)
 	}
 	return checkText("title", r.Title)
@@ -137,7 +138,7 @@ func checkAgreementID(field, id string, required bool) error {
 		}
 		return nil
 	}
-	if len(id) > 100 || !agreementIDRe.MatchString(id) {
+	if len(id) > 100 || !validSlug(id) {
 		return invalid(field, "%q is not an agreement id (lower-case parties and kind joined by '-', e.g. gbr-jpn-raa)", clip(id))
 	}
 	return nil
@@ -150,7 +151,7 @@ func checkCountry(field, c string, required bool) error {
 		}
 		return nil
 	}
-	if !countryRe.MatchString(c) {
+	if !validCountry(c) {
 		return invalid(field, "%q is not an ISO 3166 alpha-3 country code (three upper-case letters, e.g. GBR)", clip(c))
 	}
 	return nil
@@ -167,12 +168,44 @@ func checkText(field, s string) error {
 	if len(s) > maxText {
 		return invalid(field, "is %d bytes long; the limit is %d", len(s), maxText)
 	}
-	for _, r := range s {
-		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
-			return invalid(field, "contains a control character (%U)", r)
-		}
+	// Control characters are ASCII, so looking at bytes finds the same
+	// first one as looking at runes.
+	if c, ok := firstControl(s); ok {
+		return invalid(field, "contains a control character (%U)", rune(c))
 	}
 	return nil
+}
+
+// atIndex returns err, from a check of element i of the list field made
+// with an empty field name, with its field named "list[i]". The name is
+// built only for an error, which keeps the common path free of
+// allocations.
+func atIndex(err error, list string, i int) error {
+	if fe, ok := err.(*FieldError); ok {
+		fe.Field = list + "[" + itoa(i) + "]"
+	}
+	return err
+}
+
+// firstRepeat returns the index of the first element of list that is equal
+// to an earlier one, or -1.
+func firstRepeat(list []string) int {
+	if len(list) <= 16 {
+		for i := 1; i < len(list); i++ {
+			if slices.Contains(list[:i], list[i]) {
+				return i
+			}
+		}
+		return -1
+	}
+	seen := make(map[string]bool, len(list))
+	for i, s := range list {
+		if seen[s] {
+			return i
+		}
+		seen[s] = true
+	}
+	return -1
 }
 
 // clip shortens untrusted values quoted back in error messages, at a rune
@@ -188,10 +221,7 @@ func clip(s string) string {
 	return s
 }
 
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
-}
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // AgreementProposed: a party proposed an agreement.
 type AgreementProposed struct {
@@ -287,8 +317,8 @@ func (p *AgreementSigned) Validate() error {
 		return err
 	}
 	for i, s := range p.Signatories {
-		if err := checkRequiredText("signatories["+itoa(i)+"]", s); err != nil {
-			return err
+		if err := checkRequiredText("", s); err != nil {
+			return atIndex(err, "signatories", i)
 		}
 	}
 	return nil
@@ -398,7 +428,7 @@ func (p *LeadershipChanged) Validate() error {
 	if p.Office == "" {
 		return firstErr(checkCountry("country", p.Country, true), invalid("office", "is required (e.g. prime_minister)"))
 	}
-	if !officeRe.MatchString(p.Office) {
+	if !validSnake(p.Office) {
 		return firstErr(checkCountry("country", p.Country, true), invalid("office", "%q is not an office (snake_case, e.g. prime_minister)", clip(p.Office)))
 	}
 	return firstErr(checkCountry("country", p.Country, true), checkRequiredText("to", p.To),
@@ -614,13 +644,13 @@ func (p *PoliticalEvent) Validate() error {
 		return err
 	}
 	for i, a := range p.Actors {
-		if err := checkCountry("actors["+itoa(i)+"]", a, true); err != nil {
-			return err
+		if err := checkCountry("", a, true); err != nil {
+			return atIndex(err, "actors", i)
 		}
 	}
 	for i, a := range p.Recipients {
-		if err := checkCountry("recipients["+itoa(i)+"]", a, true); err != nil {
-			return err
+		if err := checkCountry("", a, true); err != nil {
+			return atIndex(err, "recipients", i)
 		}
 	}
 	return nil
@@ -674,8 +704,6 @@ const TypeScenarioSaved = "scenario_saved"
 // stays within MaxWireEventBytes.
 const MaxScenarioBytes = 48 << 10
 
-var scenarioNameRe = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-
 // ScenarioSaved: a what-if scenario file was saved under a name, in stream
 // "scenario/<name>". Each save is a new version; running a saved version
 // again gives the same result.
@@ -701,7 +729,7 @@ func (p *ScenarioSaved) Validate() error {
 	if p.Name == "" {
 		return invalid("name", "is required")
 	}
-	if len(p.Name) > 100 || !scenarioNameRe.MatchString(p.Name) {
+	if len(p.Name) > 100 || !validSlug(p.Name) {
 		return invalid("name", "%q is not a scenario name (lower-case letters and digits joined by '-')", clip(p.Name))
 	}
 	if err := checkText("description", p.Description); err != nil {
@@ -718,7 +746,7 @@ func (p *ScenarioSaved) Validate() error {
 
 // ValidID reports whether s is acceptable as an event id: 1 to 128
 // letters, digits, '.', '_', ':' or '-', starting with a letter or digit.
-func ValidID(s string) bool { return idRe.MatchString(s) }
+func ValidID(s string) bool { return validID(s) }
 
 // MaxTextBytes is the limit on one free-text field of a payload.
 const MaxTextBytes = maxText

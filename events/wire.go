@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -38,11 +37,6 @@ type WireEvent struct {
 	CorrelationID string          `json:"correlation_id,omitempty"`
 	CausationID   string          `json:"causation_id,omitempty"`
 }
-
-var (
-	idRe     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
-	streamRe = regexp.MustCompile(`^[a-z][a-z_]*/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-)
 
 // ParseWire decodes one JSON line strictly into a normalized, validated
 // Event. Errors are *FieldError values naming the field (wrap them with
@@ -181,7 +175,7 @@ func Normalize(c *Codec, e *Event) error {
 // Validate checks an event's envelope and payload. Payload errors are
 // reported under "data".
 func Validate(e *Event) error {
-	if e.ID != "" && !idRe.MatchString(e.ID) {
+	if e.ID != "" && !validID(e.ID) {
 		return invalid("id", "%q is not an id (1 to 128 letters, digits, '.', '_', ':' or '-')", clip(e.ID))
 	}
 	if e.Data == nil {
@@ -193,7 +187,7 @@ func Validate(e *Event) error {
 	if e.Stream == "" {
 		return invalid("stream", "is required for %s when data names no agreement or country", e.Type)
 	}
-	if !streamRe.MatchString(e.Stream) {
+	if !validStream(e.Stream) {
 		return invalid("stream", "%q is not a stream name (kind/name, e.g. agreement/gbr-jpn-raa)", clip(e.Stream))
 	}
 	if e.OccurredAt.IsZero() {
@@ -211,8 +205,12 @@ func Validate(e *Event) error {
 	if e.Source.Date.IsZero() {
 		return invalid("source.date", "is required")
 	}
-	for f, s := range map[string]string{"source.publication": e.Source.Publication, "source.title": e.Source.Title, "source.url": e.Source.URL, "analyst": e.Analyst} {
-		if err := checkText(f, s); err != nil {
+	// In this order (a map made it random which of two bad texts was named).
+	for _, t := range [...]struct{ field, text string }{
+		{"source.publication", e.Source.Publication}, {"source.title", e.Source.Title},
+		{"source.url", e.Source.URL}, {"analyst", e.Analyst},
+	} {
+		if err := checkText(t.field, t.text); err != nil {
 			return err
 		}
 	}
@@ -225,10 +223,11 @@ func Validate(e *Event) error {
 	if !e.Confidence.Valid() {
 		return invalid("confidence", "%q is not one of confirmed, reported, rumoured", clip(string(e.Confidence)))
 	}
-	for f, id := range map[string]string{"correlation_id": e.CorrelationID, "causation_id": e.CausationID} {
-		if id != "" && !idRe.MatchString(id) {
-			return invalid(f, "%q is not an id", clip(id))
-		}
+	if id := e.CorrelationID; id != "" && !validID(id) {
+		return invalid("correlation_id", "%q is not an id", clip(id))
+	}
+	if id := e.CausationID; id != "" && !validID(id) {
+		return invalid("causation_id", "%q is not an id", clip(id))
 	}
 	return nil
 }
