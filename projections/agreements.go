@@ -306,24 +306,23 @@ type agFold struct {
 	appr        []apprRec // aligned with parties
 	exchanged   day
 	blockers    []blockRec
-	expect      *fact
+	expect      fact // the latest expectation, when hasExpect
+	hasExpect   bool
 	count       int
 	last        fact // the latest own fact
 
-	// key of the latest folded item, own or leadership, and of the first
-	// own one
-	lastOcc, lastKnown   day
-	lastID               string
-	firstOcc, firstKnown day
-	firstID              string
+	// the latest folded item, own or leadership, and the first own one:
+	// only their keys (occ, known, id) are used
+	lastAt, firstAt fact
 }
 
 type transRec struct {
 	stage Stage
 	typ   typeCode
 	occ   day
-	id    string
-	src   string
+	id    eventID
+	src   uint32 // the fact's src and sdate
+	sdate day
 	conf  uint8
 }
 
@@ -331,24 +330,24 @@ type apprRec struct {
 	done bool
 	body string
 	occ  day
-	id   string
+	id   eventID
 }
 
 type blockRec struct {
 	country, office, from, to string
 	occ                       day
-	id                        string
+	id                        eventID
 	stage                     Stage
 }
 
 // after reports whether f sorts after everything folded so far.
-func (a *agFold) after(f *fact) bool {
-	return cmpFacts(&fact{occ: a.lastOcc, known: a.lastKnown, id: a.lastID}, f) < 0
+func (a *agFold) after(x *core, f *fact) bool {
+	return x.cmpFacts(&a.lastAt, f) < 0
 }
 
 // describe takes parties, kind and title from f when it gives them.
-func (a *agFold) describe(f *fact) {
-	r := f.ref()
+func (a *agFold) describe(x *core, f *fact) {
+	r := x.refOf(f)
 	if r == nil {
 		return
 	}
@@ -363,36 +362,58 @@ func (a *agFold) describe(f *fact) {
 	}
 }
 
+// describeAll does what describe does for each of own in turn: it takes
+// each of parties, kind and title from the last item that gives it, looking
+// from the end.
+func (a *agFold) describeAll(x *core, own []item) {
+	parties, kind, title := false, false, false
+	for i := len(own) - 1; i >= 0 && !(parties && kind && title); i-- {
+		r := x.refOf(&own[i].f)
+		if r == nil {
+			continue
+		}
+		if !parties && r.parties != nil {
+			a.parties, parties = r.parties, true
+		}
+		if !kind && r.kind != "" {
+			a.kind, kind = r.kind, true
+		}
+		if !title && r.title != "" {
+			a.title, title = r.title, true
+		}
+	}
+}
+
 // stepFact is the fast path for a new fact of the agreement's own stream.
 // It returns false when the cache must be recomputed instead.
-func (a *agFold) stepFact(f *fact) bool {
-	if !a.present || f.flags&fTargeted != 0 || !a.after(f) {
+func (a *agFold) stepFact(x *core, f *fact) bool {
+	if !a.present || f.flags&fTargeted != 0 || !a.after(x, f) {
 		return false
 	}
-	if r := f.ref(); r != nil && r.parties != nil && !slices.Equal(r.parties, a.parties) {
+	if r := x.refOf(f); r != nil && r.parties != nil && !slices.Equal(r.parties, a.parties) {
 		return false
 	}
-	a.describe(f)
-	a.step(f, "")
+	a.describe(x, f)
+	a.step(x, f, "")
 	return true
 }
 
 // stepLead is the fast path for a new leadership change in country. A
 // change dated before the agreement's first event changes nothing.
-func (a *agFold) stepLead(country string, f *fact) bool {
+func (a *agFold) stepLead(x *core, country string, f *fact) bool {
 	if !slices.Contains(a.parties, country) {
 		return true
 	}
 	if !a.present || f.flags&fTargeted != 0 {
 		return false
 	}
-	if cmpFacts(f, &fact{occ: a.firstOcc, known: a.firstKnown, id: a.firstID}) < 0 {
+	if x.cmpFacts(f, &a.firstAt) < 0 {
 		return true
 	}
-	if !a.after(f) {
+	if !a.after(x, f) {
 		return false
 	}
-	a.step(f, country)
+	a.step(x, f, country)
 	return true
 }
 
@@ -409,12 +430,12 @@ func (a *agFold) allApproved() bool {
 }
 
 // step folds one item; items come in cmpFacts order.
-func (a *agFold) step(f *fact, country string) {
-	a.lastOcc, a.lastKnown, a.lastID = f.occ, f.known, f.id
+func (a *agFold) step(x *core, f *fact, country string) {
+	a.lastAt = *f
 	if f.typ == tLeadership {
 		if a.stage.blocks() {
-			e := f.ex()
-			a.blockers = append(a.blockers, blockRec{country: country, office: e.s1, from: e.s2, to: e.s3, occ: f.occ, id: f.id, stage: a.stage})
+			e := x.ex(f)
+			a.blockers = append(a.blockers, blockRec{country: country, office: e.s1, from: e.s2, to: e.s3, occ: f.occ, id: f.eid(), stage: a.stage})
 		}
 		return
 	}
@@ -422,12 +443,11 @@ func (a *agFold) step(f *fact, country string) {
 	a.last = *f
 	switch f.typ {
 	case tExpectation:
-		c := *f
-		a.expect = &c
+		a.expect, a.hasExpect = *f, true
 	case tApproval:
-		e := f.ex()
+		e := x.ex(f)
 		if i := slices.Index(a.parties, e.s1); i >= 0 && !a.appr[i].done {
-			a.appr[i] = apprRec{done: true, body: e.s2, occ: f.occ, id: f.id}
+			a.appr[i] = apprRec{done: true, body: e.s2, occ: f.occ, id: f.eid()}
 		}
 	case tExchanged:
 		if a.exchanged == 0 {
@@ -443,7 +463,7 @@ func (a *agFold) step(f *fact, country string) {
 	}
 	r := next.rank()
 	a.blockers = slices.DeleteFunc(a.blockers, func(b blockRec) bool { return b.stage.rank() < r })
-	a.trans = append(a.trans, transRec{stage: next, typ: f.typ, occ: f.occ, id: f.id, src: f.src, conf: f.conf})
+	a.trans = append(a.trans, transRec{stage: next, typ: f.typ, occ: f.occ, id: f.eid(), src: f.src, sdate: f.sdate, conf: f.conf})
 	a.stage, a.since = next, f.occ
 }
 
@@ -457,28 +477,27 @@ func (a *agFold) step(f *fact, country string) {
 // blocks, rather than merged in full.
 func (x *core) foldAgreement(s *stream, k *cutK) *agFold {
 	a := &agFold{id: s.key}
-	own, moved := x.collect(x.items[:0], s.facts, k, "")
+	own, moved := x.collect(x.items[:0], &s.facts, k, "")
 	defer func() { x.items = own[:0] }()
 	if len(own) == 0 {
 		return a
 	}
 	a.present = true
 	if moved {
-		sortItems(own)
+		x.sortItems(own)
 	}
-	a.firstOcc, a.firstKnown, a.firstID = own[0].f.occ, own[0].f.known, own[0].f.id
-	for i := range own {
-		a.describe(&own[i].f)
-	}
+	a.firstAt = own[0].f
+	a.describeAll(x, own)
 	if a.parties == nil {
 		a.parties = idParties(s.key)
 	}
 	a.appr = make([]apprRec, len(a.parties))
-	leads := make([][]fact, len(a.parties))
+	leads := make([]*factList, len(a.parties))
 	fast := !x.slowFold
 	for j, p := range a.parties {
+		leads[j] = &factList{}
 		if cs := x.stream(events.CountryStream(p)); cs != nil {
-			leads[j] = cs.lead
+			leads[j] = &cs.lead
 			fast = fast && cs.leadTargeted == 0
 		}
 	}
@@ -488,16 +507,16 @@ func (x *core) foldAgreement(s *stream, k *cutK) *agFold {
 			own, _ = x.collect(own, leads[j], k, p)
 		}
 		if len(own) > n {
-			sortItems(own)
+			x.sortItems(own)
 		}
 		for i := range own {
-			a.step(&own[i].f, own[i].country)
+			a.step(x, &own[i].f, own[i].country)
 		}
 		return a
 	}
 	tmp := x.tmp[:0]
 	for i := range own {
-		a.step(&own[i].f, "")
+		a.step(x, &own[i].f, "")
 		if !a.stage.blocks() {
 			continue
 		}
@@ -508,26 +527,26 @@ func (x *core) foldAgreement(s *stream, k *cutK) *agFold {
 		}
 		tmp = tmp[:0]
 		for j, l := range leads {
-			start, found := slices.BinarySearchFunc(l, lo, func(e fact, t *fact) int { return cmpFacts(&e, t) })
+			start, found := x.search(l, lo)
 			if found {
 				start++
 			}
-			for n := start; n < len(l) && (hi == nil || cmpFacts(&l[n], hi) < 0); n++ {
-				if v, ok, _ := x.view(&l[n], k); ok {
+			for n := start; n < l.len() && (hi == nil || x.cmpFacts(l.at(n), hi) < 0); n++ {
+				if v, ok, _ := x.view(l.at(n), k); ok {
 					tmp = append(tmp, item{f: v, country: a.parties[j]})
 				}
 			}
 		}
-		sortItems(tmp)
+		x.sortItems(tmp)
 		for t := range tmp {
-			a.step(&tmp[t].f, tmp[t].country)
+			a.step(x, &tmp[t].f, tmp[t].country)
 		}
 	}
 	x.tmp = tmp[:0]
 	// The changes skipped count as folded for the fast path of later events.
 	for _, l := range leads {
-		if n := len(l); n > 0 && a.after(&l[n-1]) {
-			a.lastOcc, a.lastKnown, a.lastID = l[n-1].occ, l[n-1].known, l[n-1].id
+		if n := l.len(); n > 0 && a.after(x, l.at(n-1)) {
+			a.lastAt = *l.at(n - 1)
 		}
 	}
 	return a
@@ -594,29 +613,33 @@ func (x *core) agreementOut(a *agFold, cut Cut) AgreementState {
 	}
 	for _, t := range a.trans {
 		st.Transitions = append(st.Transitions, Transition{
-			Stage: t.stage, Date: t.occ.date(), Type: x.typeName(t.typ), Event: idText(t.id),
-			Source: x.decodeSource(t.src), Confidence: confName(t.conf),
+			Stage: t.stage, Date: t.occ.date(), Type: x.typeName(t.typ), Event: x.idText(t.id),
+			Source: x.decodeSource(t.src, t.sdate), Confidence: confName(t.conf),
 		})
 	}
 	for i, p := range a.parties {
 		r := a.appr[i]
-		st.Approvals = append(st.Approvals, Approval{Party: p, Body: r.body, Date: r.occ.date(), Event: idText(r.id), Pending: !r.done})
+		ap := Approval{Party: p, Body: r.body, Date: r.occ.date(), Pending: !r.done}
+		if r.done {
+			ap.Event = x.idText(r.id)
+		}
+		st.Approvals = append(st.Approvals, ap)
 	}
 	for _, b := range a.blockers {
 		st.Blockers = append(st.Blockers, Blocker{
 			Country: b.country, Office: b.office, From: b.from, To: b.to,
-			Date: b.occ.date(), Event: idText(b.id), Stage: b.stage,
+			Date: b.occ.date(), Event: x.idText(b.id), Stage: b.stage,
 		})
 	}
-	if e := a.expect; e != nil {
-		ex := &Expectation{ReportedAt: e.known.date(), Event: idText(e.id)}
-		x := e.ex()
-		ex.ExpectedType, ex.SaidBy, ex.Summary, ex.ExpectedBy = x.s1, x.s2, x.s3, x.d.date()
+	if e := &a.expect; a.hasExpect {
+		ex := &Expectation{ReportedAt: e.known.date(), Event: x.idText(e.eid())}
+		f := x.ex(e)
+		ex.ExpectedType, ex.SaidBy, ex.Summary, ex.ExpectedBy = f.s1, f.s2, f.s3, f.d.date()
 		st.LatestExpectation = ex
 	}
 	if a.count > 0 {
 		st.LastEvent = &EventRef{
-			ID: idText(a.last.id), Type: x.typeName(a.last.typ),
+			ID: x.idText(a.last.eid()), Type: x.typeName(a.last.typ),
 			OccurredAt: a.last.occ.date(), ReportedAt: a.last.known.date(),
 		}
 	}

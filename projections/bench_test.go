@@ -3,7 +3,6 @@ package projections
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -171,13 +170,7 @@ func BenchmarkAgreementsApply(b *testing.B) {
 // transitions and timelines; the test fails when the heap exceeds 256 MB or
 // the overhead beyond the source text exceeds 160 bytes per event.
 func TestReplayMemory(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("ACCORD_REPLAY_EVENTS"))
-	if n == 0 {
-		t.Skip("set ACCORD_REPLAY_EVENTS (e.g. 1000000) to run")
-	}
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
+	n, before := ReplayMemoryStart(t)
 	s := NewSet(nil)
 	count, text := 0, 0
 	start := time.Now()
@@ -191,17 +184,13 @@ func TestReplayMemory(t *testing.T) {
 		}
 	})
 	applied := time.Since(start)
-	runtime.GC()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
+	after := HeapInUse()
 	heap := float64(after.HeapAlloc - before.HeapAlloc)
 	overhead := (heap - float64(text)) / float64(count)
 	q := time.Now()
 	states := s.Agreements.At(Cut{})
 	queried := time.Since(q)
-	runtime.GC()
-	var cached runtime.MemStats
-	runtime.ReadMemStats(&cached)
+	cached := HeapInUse()
 	const mb = 1 << 20
 	t.Logf("%d events in %v (%.0f/s); live heap %.1f MB = %.1f MB of source titles and URLs + %.0f B/event; "+
 		"first At(Cut{}) of %d agreements %v; heap with the cached states %.1f MB",

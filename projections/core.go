@@ -26,7 +26,7 @@ type meta struct {
 	decTyp  typeCode
 	decDone bool
 	decOK   bool
-	decInfo *info
+	decInfo uint32 // index in core.infos
 }
 
 // stream holds the facts of one stream in valid-time order, and the cached
@@ -34,13 +34,16 @@ type meta struct {
 type stream struct {
 	name, key    string // "agreement/gbr-jpn-raa", "gbr-jpn-raa"
 	kind         streamKind
-	facts        []fact   // every fact but leadership changes, sorted by cmpFacts
-	lead         []fact   // leadership_changed facts, sorted by cmpFacts
+	index        int32    // in core.streams
+	facts        factList // every fact but leadership changes
+	lead         factList // leadership_changed facts
 	leadTargeted int32    // how many facts of lead are targeted
 	parties      []string // agreement streams: every party ever named (a superset), sorted
-	lastInfo     *info    // the last info with a reference stored here, for sharing
 	ag           *agFold  // cached fold of everything; nil when stale or not yet asked for
 	ld           *ldFold  // likewise for leadership
+
+	cache     *streamCache // nil until the stream has cacheAfter facts
+	recentRef [4]uint32    // the references of the recent facts, most recent first (see ref)
 }
 
 // streamKind is the part of a stream's name before the slash.
@@ -74,33 +77,29 @@ const (
 
 // core is the in-memory state of one projection, or shared by the
 // projections of a Set: the facts by stream, the retractions and
-// corrections by target, and the cached folds. It is not safe for
-// concurrent use.
+// corrections by target, the tables the facts index, and the cached folds.
+// It is not safe for concurrent use.
 type core struct {
-	codec     *events.Codec
-	needs     needs
-	streams   []*stream
-	byName    map[string]int32
-	partyOf   map[string][]int32 // country code -> agreement streams naming it, ascending
-	metas     map[string]*meta
-	byTarget  map[string][]*meta // target id (text form) -> its retractions and corrections
-	unlocated []*meta            // metas whose target was not found in their hint streams
-	strs      map[string]string
-	infos     map[info]*info // shared infos without a reference
-	arena     arena
-	pubs      []string
-	pubIdx    map[string]uint16
-	recent    [8]string // the sources seen last, for sharing
-	nrecent   int
-	srcBuf    []byte
-	custom    []string
-	customID  map[string]typeCode
-	agSorted  []int32 // agreement streams by id; nil when stale
-	ctSorted  []int32 // country streams by code; nil when stale
-	slowFold  bool    // tests: always merge leadership changes in full
-	items     []item  // scratch for folds
-	tmp       []item  // more scratch
-	nfacts    int
+	codec      *events.Codec
+	needs      needs
+	streams    []*stream
+	byName     map[string]int32
+	lastStream *stream            // the stream of the last fact, looked up first
+	partyOf    map[string][]int32 // country code -> agreement streams naming it, ascending
+	metas      map[string]*meta
+	byTarget   map[string][]*meta // target id (text form) -> its retractions and corrections
+	unlocated  []*meta            // metas whose target was not found in their hint streams
+	custom     []string
+	customID   map[string]typeCode
+	agSorted   []int32 // agreement streams by id; nil when stale
+	ctSorted   []int32 // country streams by code; nil when stale
+	slowFold   bool    // tests: always merge leadership changes in full
+	cacheAfter int     // cacheAfter, or less in tests
+	items      []item  // scratch for folds
+	tmp        []item  // more scratch
+	nfacts     int
+
+	tables
 }
 
 // item is a fact in a fold, with the country whose stream it came from for
@@ -115,16 +114,15 @@ func newCore(codec *events.Codec, n needs) *core {
 		codec = events.NewCodec()
 	}
 	return &core{
-		codec:    codec,
-		needs:    n,
-		byName:   map[string]int32{},
-		partyOf:  map[string][]int32{},
-		metas:    map[string]*meta{},
-		byTarget: map[string][]*meta{},
-		strs:     map[string]string{},
-		infos:    map[info]*info{},
-		pubIdx:   map[string]uint16{},
-		customID: map[string]typeCode{},
+		codec:      codec,
+		needs:      n,
+		byName:     map[string]int32{},
+		partyOf:    map[string][]int32{},
+		metas:      map[string]*meta{},
+		byTarget:   map[string][]*meta{},
+		customID:   map[string]typeCode{},
+		tables:     newTables(),
+		cacheAfter: cacheAfter,
 	}
 }
 
@@ -204,35 +202,41 @@ func (x *core) applyFact(e *events.Event, id, name, typName string) {
 	if typ == tLeadership {
 		list = &s.lead
 	}
-	f := fact{occ: packDate(e.OccurredAt), known: packDate(e.KnownAt()), id: x.idKey(id)}
-	i, dup := slices.BinarySearchFunc(*list, &f, func(a fact, b *fact) int { return cmpFacts(&a, b) })
+	f := fact{occ: packDate(e.OccurredAt), known: packDate(e.KnownAt())}
+	f.setID(x.idOf(id))
+	i, dup := x.search(list, &f)
 	if dup {
-		return // the same event again (its id's few bytes in the arena are lost)
+		return // the same event again
 	}
-	f.src = x.source(e.Source)
+	if s.cache == nil && s.facts.len()+s.lead.len() >= x.cacheAfter {
+		s.cache = new(streamCache)
+	}
+	f.src, f.sdate = x.source(&e.Source, s), packDate(e.Source.Date)
 	f.conf = confCode(e.Confidence)
 	f.typ = typ
 	if !e.RecordedAt.IsZero() {
 		f.flags |= fRecorded
 		f.rec = nanos(e.RecordedAt)
 	}
-	f.info = x.extract(e.Data, s)
-	ms := x.byTarget[id]
+	f.info = x.extract(e.Data, s) // records the parties of a new reference
+	var ms []*meta
+	if len(x.byTarget) > 0 {
+		ms = x.byTarget[id]
+	}
 	if len(ms) > 0 {
 		f.flags |= fTargeted
 		if typ == tLeadership {
 			s.leadTargeted++
 		}
 	}
-	*list = insertFact(*list, i, f)
+	list.insert(i, f)
 	x.nfacts++
 	if s.kind == agreementStream {
-		if r := f.ref(); r != nil && r.parties != nil {
-			x.addParties(si, r.parties)
-		}
 		for _, m := range ms {
-			if in, ok := x.decodeCorrection(m, f.typ); ok && in != nil && in.ref != nil && in.ref.parties != nil {
-				x.addParties(si, in.ref.parties)
+			if in, ok := x.decodeCorrection(m, f.typ); ok {
+				if ps := x.infoParties(in); ps != nil {
+					x.addParties(si, ps)
+				}
 			}
 		}
 	}
@@ -244,12 +248,12 @@ func (x *core) applyFact(e *events.Event, id, name, typName string) {
 // path); otherwise it drops them, to be recomputed when next asked for.
 func (x *core) offer(s *stream, f *fact) {
 	if f.typ != tLeadership {
-		if s.kind == agreementStream && s.ag != nil && !s.ag.stepFact(f) {
+		if s.kind == agreementStream && s.ag != nil && !s.ag.stepFact(x, f) {
 			s.ag = nil
 		}
 		return
 	}
-	if s.ld != nil && !s.ld.step(f) {
+	if s.ld != nil && !s.ld.step(x, f) {
 		s.ld = nil
 	}
 	if s.kind != countryStream {
@@ -257,7 +261,7 @@ func (x *core) offer(s *stream, f *fact) {
 	}
 	for _, ai := range x.partyOf[s.key] {
 		a := x.streams[ai]
-		if a.ag != nil && !a.ag.stepLead(s.key, f) {
+		if a.ag != nil && !a.ag.stepLead(x, s.key, f) {
 			a.ag = nil
 		}
 	}
@@ -305,15 +309,16 @@ func (x *core) touch(m *meta, depth int) {
 		x.touch(t, depth+1)
 		return
 	}
-	key := lookupKey(m.target)
-	for _, h := range m.hints {
-		if h == "" {
-			continue
-		}
-		if s := x.stream(h); s != nil {
-			if f := s.find(key); f != nil {
-				x.hit(s, f, m.target)
-				return
+	if key, ok := x.lookupID(m.target); ok {
+		for _, h := range m.hints {
+			if h == "" {
+				continue
+			}
+			if s := x.stream(h); s != nil {
+				if f := s.find(key); f != nil {
+					x.hit(s, f, m.target)
+					return
+				}
 			}
 		}
 	}
@@ -326,16 +331,21 @@ func (x *core) settle() {
 	if len(x.unlocated) == 0 {
 		return
 	}
-	want := make(map[string]string, len(x.unlocated))
+	want := make(map[eventID]string, len(x.unlocated))
 	for _, m := range x.unlocated {
-		want[lookupKey(m.target)] = m.target
+		if key, ok := x.lookupID(m.target); ok {
+			want[key] = m.target
+		}
 	}
 	x.unlocated = nil
+	if len(want) == 0 {
+		return
+	}
 	for _, s := range x.streams {
-		for _, list := range [][]fact{s.facts, s.lead} {
-			for i := range list {
-				if id, ok := want[list[i].id]; ok {
-					x.hit(s, &list[i], id)
+		for _, list := range []*factList{&s.facts, &s.lead} {
+			for f := range list.all() {
+				if id, ok := want[f.eid()]; ok {
+					x.hit(s, f, id)
 				}
 			}
 		}
@@ -354,8 +364,10 @@ func (x *core) hit(s *stream, f *fact, id string) {
 	if f.typ != tLeadership {
 		if s.kind == agreementStream {
 			for _, m := range x.byTarget[id] {
-				if in, ok := x.decodeCorrection(m, f.typ); ok && in != nil && in.ref != nil && in.ref.parties != nil {
-					x.addParties(x.byName[s.name], in.ref.parties)
+				if in, ok := x.decodeCorrection(m, f.typ); ok {
+					if ps := x.infoParties(in); ps != nil {
+						x.addParties(s.index, ps)
+					}
 				}
 			}
 		}
@@ -370,29 +382,30 @@ func (x *core) hit(s *stream, f *fact, id string) {
 	}
 }
 
-// find returns the fact with id key k, or nil.
-func (s *stream) find(k string) *fact {
-	for i := range s.facts {
-		if s.facts[i].id == k {
-			return &s.facts[i]
-		}
-	}
-	for i := range s.lead {
-		if s.lead[i].id == k {
-			return &s.lead[i]
+// find returns the fact with id k, or nil.
+func (s *stream) find(k eventID) *fact {
+	for _, list := range []*factList{&s.facts, &s.lead} {
+		for f := range list.all() {
+			if f.eid() == k {
+				return f
+			}
 		}
 	}
 	return nil
 }
 
 func (x *core) streamIndex(name string) int32 {
+	if s := x.lastStream; s != nil && s.name == name {
+		return s.index // events often come in runs of one stream
+	}
 	if i, ok := x.byName[name]; ok {
+		x.lastStream = x.streams[i]
 		return i
 	}
 	i := int32(len(x.streams))
 	name = strings.Clone(name)
 	_, key, _ := strings.Cut(name, "/")
-	s := &stream{name: name, kind: kindOf(name), key: key}
+	s := &stream{name: name, kind: kindOf(name), key: key, index: i}
 	x.streams = append(x.streams, s)
 	x.byName[name] = i
 	switch s.kind {
@@ -404,6 +417,7 @@ func (x *core) streamIndex(name string) int32 {
 	case countryStream:
 		x.ctSorted = nil
 	}
+	x.lastStream = s
 	return i
 }
 
@@ -467,147 +481,6 @@ func (x *core) typeName(c typeCode) string {
 	return x.custom[c-numStdTypes]
 }
 
-// intern returns the shared copy of a short string; a longer one is
-// copied into the arena.
-func (x *core) intern(s string) string {
-	if s == "" {
-		return s
-	}
-	if len(s) > 64 {
-		return x.arena.str(s)
-	}
-	if v, ok := x.strs[s]; ok {
-		return v
-	}
-	s = strings.Clone(s)
-	x.strs[s] = s
-	return s
-}
-
-// ref returns the reference of r, shared with the last one of stream s
-// when equal (an agreement's events repeat it), or nil when r is empty.
-func (x *core) ref(r *events.AgreementRef, s *stream) *aref {
-	if r.Parties == nil && r.Kind == "" && r.Title == "" {
-		return nil
-	}
-	parties := r.Parties
-	if !slices.IsSorted(parties) || hasAdjacentDup(parties) {
-		parties = slices.Compact(slices.Sorted(slices.Values(parties)))
-	}
-	if s != nil && s.lastInfo != nil {
-		if l := s.lastInfo.ref; l.kind == r.Kind && l.title == r.Title && (l.parties == nil) == (parties == nil) && slices.Equal(l.parties, parties) {
-			return l
-		}
-	}
-	if parties != nil {
-		own := make([]string, len(parties))
-		for i, p := range parties {
-			own[i] = x.intern(p)
-		}
-		parties = own
-	}
-	return &aref{parties: parties, kind: x.intern(r.Kind), title: x.arena.str(r.Title)}
-}
-
-// extract keeps what the projections use of a payload:
-//
-//	agreement_proposed          s1 proposed_by
-//	talks_opened                s1 location
-//	talks_round_held            s1 location, n round
-//	talks_stalled               s1 reason
-//	agreement_signed            s1 location, s2 signatories joined by ", "
-//	domestic_approval_completed s1 party, s2 body
-//	suspended, terminated       s1 reason, s2 by
-//	abandoned                   s1 reason
-//	leadership_changed          s1 office, s2 from, s3 to
-//	election_held               s1 body, s2 winner, s3 summary
-//	government_collapsed        s1 reason
-//	statement_issued            s1 speaker, s2 stance, s3 summary
-//	expectation_reported        s1 expected_type, s2 said_by, s3 summary, d expected_by
-//	political_event             s1 text, s2 plover_event, s3 cameo
-//
-// and, for lifecycle payloads, the agreement reference. Short strings are
-// interned and free text goes to the arena. An info without free text is
-// shared: through a map when it has no reference, else with the last one
-// of stream s (which may be nil).
-func (x *core) extract(p events.Payload, s *stream) *info {
-	var (
-		r      *aref
-		e      ext
-		shared = true
-	)
-	if l, ok := p.(events.Lifecycle); ok {
-		r = x.ref(l.Ref(), s)
-	}
-	text := func(s string) string {
-		if s != "" {
-			shared = false
-		}
-		return x.arena.str(s)
-	}
-	switch p := p.(type) {
-	case *events.AgreementProposed:
-		e.s1 = x.intern(p.ProposedBy)
-	case *events.TalksOpened:
-		e.s1 = x.intern(p.Location)
-	case *events.TalksRoundHeld:
-		e.s1, e.n = x.intern(p.Location), int32(p.Round)
-	case *events.TalksStalled:
-		e.s1 = text(p.Reason)
-	case *events.AgreementSigned:
-		e.s1, e.s2 = x.intern(p.Location), text(strings.Join(p.Signatories, ", "))
-	case *events.DomesticApprovalCompleted:
-		e.s1, e.s2 = x.intern(p.Party), x.intern(p.Body)
-	case *events.Suspended:
-		e.s1, e.s2 = text(p.Reason), x.intern(p.By)
-	case *events.Terminated:
-		e.s1, e.s2 = text(p.Reason), x.intern(p.By)
-	case *events.Abandoned:
-		e.s1 = text(p.Reason)
-	case *events.LeadershipChanged:
-		e.s1, e.s2, e.s3 = x.intern(p.Office), x.intern(p.From), x.intern(p.To)
-		shared = false
-	case *events.ElectionHeld:
-		e.s1, e.s2, e.s3 = x.intern(p.Body), x.intern(p.Winner), text(p.Summary)
-	case *events.GovernmentCollapsed:
-		e.s1 = text(p.Reason)
-	case *events.StatementIssued:
-		e.s1, e.s2, e.s3 = x.intern(p.Speaker), x.intern(p.Stance), text(p.Summary)
-	case *events.ExpectationReported:
-		e.s1, e.s2, e.s3, e.d = x.intern(p.ExpectedType), x.intern(p.SaidBy), text(p.Summary), packDate(p.ExpectedBy)
-		shared = false
-	case *events.PoliticalEvent:
-		e.s1, e.s2, e.s3 = text(p.Text), x.intern(p.PloverEvent), x.intern(p.CAMEO)
-	}
-	in := info{ref: r, ext: e}
-	switch {
-	case in == info{}:
-		return nil
-	case !shared:
-		return newInfo(in)
-	case r == nil:
-		if v, ok := x.infos[in]; ok {
-			return v
-		}
-		v := newInfo(in)
-		x.infos[in] = v
-		return v
-	case s != nil && s.lastInfo != nil && *s.lastInfo == in:
-		return s.lastInfo
-	}
-	v := newInfo(in)
-	if s != nil {
-		s.lastInfo = v
-	}
-	return v
-}
-
-func newInfo(in info) *info {
-	v := new(info)
-	*v = in
-	return v
-}
-
 // hasAdjacentDup reports whether two neighbours of l are equal.
 func hasAdjacentDup(l []string) bool {
 	for i := 1; i < len(l); i++ {
@@ -622,12 +495,12 @@ func hasAdjacentDup(l []string) bool {
 // type. ok is false when the correction gives no data, or data that does
 // not decode strictly or validate as that type: such data is ignored (the
 // correction's occurred_at still applies).
-func (x *core) decodeCorrection(m *meta, typ typeCode) (*info, bool) {
+func (x *core) decodeCorrection(m *meta, typ typeCode) (uint32, bool) {
 	if m.retract || len(m.data) == 0 {
-		return nil, false
+		return 0, false
 	}
 	if !m.decDone || m.decTyp != typ {
-		m.decDone, m.decTyp, m.decOK, m.decInfo = true, typ, false, nil
+		m.decDone, m.decTyp, m.decOK, m.decInfo = true, typ, false, 0
 		p, err := x.codec.Decode(x.typeName(typ), 0, m.data)
 		if err == nil && p.Validate() == nil {
 			m.decOK = true
@@ -665,7 +538,7 @@ func (x *core) view(f *fact, k *cutK) (v fact, ok, corrected bool) {
 	if f.flags&fTargeted != 0 {
 		var buf [4]*meta
 		cs := buf[:0]
-		for _, m := range x.byTarget[idText(f.id)] {
+		for _, m := range x.byTarget[x.idText(f.eid())] {
 			if !x.live(m, k, 0) {
 				continue
 			}
@@ -692,14 +565,19 @@ func (x *core) view(f *fact, k *cutK) (v fact, ok, corrected bool) {
 // collect appends to items the facts of list as k sees them, with country
 // set, and reports whether a correction moved one (so items may need
 // sorting).
-func (x *core) collect(items []item, list []fact, k *cutK, country string) ([]item, bool) {
+func (x *core) collect(items []item, list *factList, k *cutK, country string) ([]item, bool) {
 	moved := false
-	for i := range list {
-		v, ok, corrected := x.view(&list[i], k)
+	all := *k == cutK{} // the zero cut: every fact nothing targets is seen as it is
+	for f := range list.all() {
+		if all && f.flags&fTargeted == 0 {
+			items = append(items, item{f: *f, country: country})
+			continue
+		}
+		v, ok, corrected := x.view(f, k)
 		if !ok {
 			continue
 		}
-		if corrected && v.occ != list[i].occ {
+		if corrected && v.occ != f.occ {
 			moved = true
 		}
 		items = append(items, item{f: v, country: country})
@@ -707,8 +585,8 @@ func (x *core) collect(items []item, list []fact, k *cutK, country string) ([]it
 	return items, moved
 }
 
-func sortItems(items []item) {
-	slices.SortFunc(items, func(a, b item) int { return cmpFacts(&a.f, &b.f) })
+func (x *core) sortItems(items []item) {
+	slices.SortFunc(items, func(a, b item) int { return x.cmpFacts(&a.f, &b.f) })
 }
 
 // sortedStreams returns the indexes of the streams of a kind, by key.

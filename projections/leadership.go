@@ -93,10 +93,9 @@ type Tenure struct {
 }
 
 type ldFold struct {
-	offices            []*officeFold // sorted by office
-	lastOcc, lastKnown day
-	lastID             string
-	any                bool
+	offices []*officeFold // sorted by office
+	lastAt  fact          // the last change folded: only its key is used
+	any     bool
 }
 
 type officeFold struct {
@@ -108,24 +107,25 @@ type officeFold struct {
 type tenureRec struct {
 	holder   string
 	from, to day
-	id       string
+	id       eventID // of the change that started it, when hasID
+	hasID    bool
 }
 
 // step is the fast path for a new leadership change.
-func (l *ldFold) step(f *fact) bool {
+func (l *ldFold) step(x *core, f *fact) bool {
 	if f.flags&fTargeted != 0 {
 		return false
 	}
-	if l.any && cmpFacts(&fact{occ: l.lastOcc, known: l.lastKnown, id: l.lastID}, f) >= 0 {
+	if l.any && x.cmpFacts(&l.lastAt, f) >= 0 {
 		return false
 	}
-	l.add(f)
+	l.add(x, f)
 	return true
 }
 
-func (l *ldFold) add(f *fact) {
-	l.any, l.lastOcc, l.lastKnown, l.lastID = true, f.occ, f.known, f.id
-	e := f.ex()
+func (l *ldFold) add(x *core, f *fact) {
+	l.any, l.lastAt = true, *f
+	e := x.ex(f)
 	if e.s1 == "" {
 		return
 	}
@@ -147,18 +147,18 @@ func (l *ldFold) add(f *fact) {
 		o.tenures = append(o.tenures, tenureRec{holder: from, to: f.occ})
 	}
 	if to != "" {
-		o.tenures = append(o.tenures, tenureRec{holder: to, from: f.occ, id: f.id})
+		o.tenures = append(o.tenures, tenureRec{holder: to, from: f.occ, id: f.eid(), hasID: true})
 	}
 }
 
 func (x *core) foldLeadership(s *stream, k *cutK) *ldFold {
-	items, moved := x.collect(x.items[:0], s.lead, k, "")
+	items, moved := x.collect(x.items[:0], &s.lead, k, "")
 	if moved {
-		sortItems(items)
+		x.sortItems(items)
 	}
 	l := &ldFold{}
 	for i := range items {
-		l.add(&items[i].f)
+		l.add(x, &items[i].f)
 	}
 	x.items = items[:0]
 	return l
@@ -166,7 +166,7 @@ func (x *core) foldLeadership(s *stream, k *cutK) *ldFold {
 
 func (x *core) offices(s *stream, cut Cut) []OfficeState {
 	out := []OfficeState{}
-	if len(s.lead) == 0 {
+	if s.lead.len() == 0 {
 		return out
 	}
 	var l *ldFold
@@ -184,7 +184,11 @@ func (x *core) offices(s *stream, cut Cut) []OfficeState {
 	for _, o := range l.offices {
 		st := OfficeState{Country: s.key, Office: o.office, Holders: make([]Tenure, 0, len(o.tenures))}
 		for _, t := range o.tenures {
-			st.Holders = append(st.Holders, Tenure{Holder: t.holder, From: t.from.date(), To: t.to.date(), Event: idText(t.id)})
+			te := Tenure{Holder: t.holder, From: t.from.date(), To: t.to.date()}
+			if t.hasID {
+				te.Event = x.idText(t.id)
+			}
+			st.Holders = append(st.Holders, te)
 		}
 		if n := len(o.tenures); n > 0 && o.tenures[n-1].to == 0 {
 			st.Holder, st.Since = o.tenures[n-1].holder, o.tenures[n-1].from.date()

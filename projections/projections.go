@@ -18,13 +18,18 @@
 // Agreements and Network: agreement events and leadership changes;
 // Timeline: everything).
 //
-// Memory: an event is kept as a 64-byte record plus its id (17 bytes for a
-// UUID) and its source's title and URL, which are stored once for
-// consecutive events that cite the same source; payload strings that
-// repeat (parties, offices, bodies, names) are interned and envelopes are
-// not retained. A replay of 1,000,000 synthetic events with a distinct
-// source each (TestReplayMemory) holds about 150 bytes per event plus the
-// source text.
+// Memory: an event is kept as a 48-byte record without Go pointers, so that
+// the garbage collector never scans the per-event arrays: its dates, its id
+// (16 bytes for a UUID), its recording time, and indexes into tables of
+// sources, payload contents and strings that keep what repeats once. The
+// events of a stream share the sources, payload contents and agreement
+// references of its recent events when they repeat them; payload strings
+// that repeat (parties, offices, bodies, names) are interned; envelopes and
+// payloads are not retained. A replay of the 1,000,000 events of accord
+// bench's workload (2000 agreements, every event citing one of a few sources
+// of its agreement; TestReplayWorkloadMemory) holds about 70 bytes per
+// event; one of 1,000,000 synthetic events with a distinct source each
+// (TestReplayMemory), about 130 bytes per event plus the source text.
 //
 // # Order independence
 //

@@ -1,28 +1,27 @@
 package projections
 
 import (
-	"encoding/binary"
+	"iter"
 	"math"
-	"slices"
 	"strings"
 	"time"
-
-	"github.com/accord-dev/accord/events"
 )
 
-// fact is the compact form of one event that the projections keep: 64
-// bytes, plus its id and source in the arena (17 bytes for a UUID-shaped
-// id; the source's title and URL, shared with the events just before it
-// when they cite the same one), and what the projections use of its
-// payload, shared between events where it repeats. Envelopes and payloads
-// are not retained.
+// fact is the compact form of one event that the projections keep: 48
+// bytes and no Go pointers, so that the per-stream arrays of facts, which
+// hold one record per event, are copied with plain moves and never scanned
+// by the garbage collector. What is not a number is an index into a table
+// of the core that stores each distinct value once, or once per run of
+// repeats (see info, source and core.text). Envelopes and payloads are not
+// retained.
 type fact struct {
-	id    string // idKey form, in the arena
-	src   string // source form, in the arena
-	info  *info  // what the projections use of the payload; nil when nothing
-	rec   int64  // RecordedAt in nanoseconds (see nanos), when fRecorded
-	occ   day    // OccurredAt
-	known day    // KnownAt: ReportedAt, or OccurredAt when that is zero
+	rec   int64    // RecordedAt in nanoseconds (see nanos), when fRecorded
+	id    [16]byte // the event's id: see eventID
+	occ   day      // OccurredAt
+	known day      // KnownAt: ReportedAt, or OccurredAt when that is zero
+	sdate day      // the source's date
+	src   uint32   // the source's publication, title and URL: index in core.srcs (0: none)
+	info  uint32   // what the projections use of the payload: index in core.infos (0: nothing)
 	typ   typeCode
 	conf  uint8
 	flags uint8
@@ -31,45 +30,8 @@ type fact struct {
 const (
 	fRecorded uint8 = 1 << iota // rec holds RecordedAt
 	fTargeted                   // a retraction or correction names this fact
+	fTextID                     // id is a text id (see eventID)
 )
-
-// aref is an interned agreement reference.
-type aref struct {
-	parties []string // sorted; nil when the payload names none
-	kind    string
-	title   string
-}
-
-// ext holds the type-specific fields of a fact; see extract for the
-// meaning of each field per type.
-type ext struct {
-	s1, s2, s3 string
-	n          int32
-	d          day
-}
-
-// info is what the projections use of a payload: the agreement reference
-// of a lifecycle payload and the type-specific fields.
-type info struct {
-	ref *aref
-	ext
-}
-
-// ref returns the agreement reference of f, or nil.
-func (f *fact) ref() *aref {
-	if f.info == nil {
-		return nil
-	}
-	return f.info.ref
-}
-
-// ex returns the type-specific fields of f (zero when none).
-func (f *fact) ex() ext {
-	if f.info == nil {
-		return ext{}
-	}
-	return f.info.ext
-}
 
 // nanos returns t as nanoseconds since the epoch, clamped to the int64
 // range (years 1678 to 2262): RecordedAt and RecordedBy are compared in
@@ -88,7 +50,7 @@ func nanos(t time.Time) int64 {
 
 // cmpFacts orders facts by (OccurredAt, KnownAt, ID): the valid-time order
 // every fold uses.
-func cmpFacts(a, b *fact) int {
+func (x *core) cmpFacts(a, b *fact) int {
 	if a.occ != b.occ {
 		if a.occ < b.occ {
 			return -1
@@ -101,18 +63,124 @@ func cmpFacts(a, b *fact) int {
 		}
 		return 1
 	}
-	return cmpID(a.id, b.id)
+	if (a.flags|b.flags)&fTextID == 0 {
+		return cmpKeys(&a.id, &b.id)
+	}
+	return x.cmpIDs(a.eid(), b.eid())
 }
 
-// insertFact inserts f at i, growing the slice by an eighth (at least two)
-// when full rather than doubling it: streams are many and mostly short.
-func insertFact(list []fact, i int, f fact) []fact {
-	if len(list) == cap(list) {
-		grown := make([]fact, len(list), len(list)+max(2, len(list)/8))
-		copy(grown, list)
-		list = grown
+// factList is the facts of one stream in cmpFacts order, in pages of
+// factPage facts, so that it grows without copying what it holds and
+// without the large allocations of a slice that doubles: full pages, then
+// the last page (tail), which new facts usually go to. Only a first page
+// grows as a slice does, so that a short stream stays small.
+type factList struct {
+	full [][]fact // each of factPage facts
+	tail []fact   // fewer than factPage facts, or nil
+}
+
+const (
+	factShift = 6
+	factPage  = 1 << factShift // 3 KiB of facts
+)
+
+func (l *factList) len() int { return len(l.full)<<factShift + len(l.tail) }
+
+// at returns fact i. The pointer is valid until the next insert.
+func (l *factList) at(i int) *fact {
+	if p := i >> factShift; p < len(l.full) {
+		return &l.full[p][i&(factPage-1)]
 	}
-	return slices.Insert(list, i, f)
+	return &l.tail[i-len(l.full)<<factShift]
+}
+
+// all yields the facts in order.
+func (l *factList) all() iter.Seq[*fact] {
+	return func(yield func(*fact) bool) {
+		for _, p := range l.full {
+			for i := range p {
+				if !yield(&p[i]) {
+					return
+				}
+			}
+		}
+		for i := range l.tail {
+			if !yield(&l.tail[i]) {
+				return
+			}
+		}
+	}
+}
+
+// insert inserts f at i (0 <= i <= len).
+func (l *factList) insert(i int, f fact) {
+	if len(l.tail) == cap(l.tail) { // make room
+		c := factPage
+		if len(l.full) == 0 {
+			c = grownCap(cap(l.tail)) // the first page, growing
+		}
+		p := make([]fact, len(l.tail), c)
+		copy(p, l.tail)
+		l.tail = p
+	}
+	l.tail = l.tail[:len(l.tail)+1]
+	// Shift the facts from i on by one, page by page from the end.
+	pg := l.tail
+	for p := len(l.full) - 1; p >= 0 && i < (p+1)<<factShift; p-- {
+		prev := l.full[p]
+		copy(pg[1:], pg)
+		pg[0] = prev[factPage-1]
+		pg = prev
+	}
+	o := i & (factPage - 1)
+	if i >= len(l.full)<<factShift {
+		o = i - len(l.full)<<factShift
+	}
+	copy(pg[o+1:], pg[o:])
+	pg[o] = f
+	if len(l.tail) == factPage {
+		l.full, l.tail = append(l.full, l.tail), nil
+	}
+}
+
+// grownCap returns the capacity the first page of a factList grows to
+// from c: 2, 4, 8, 12, 16, 32, 64 facts, in small steps at first because
+// most streams are short, and in sizes that are size classes of the Go
+// allocator (48 bytes a fact), so that none of the memory it rounds up to
+// is wasted.
+func grownCap(c int) int {
+	switch {
+	case c < 8:
+		return max(2, 2*c)
+	case c < 16:
+		return c + 4
+	}
+	return min(2*c, factPage)
+}
+
+// search returns where f sorts in l, and whether an equal fact is there.
+// New facts mostly sort last, which is tried first.
+func (x *core) search(l *factList, f *fact) (int, bool) {
+	n := l.len()
+	if n == 0 {
+		return 0, false
+	}
+	switch x.cmpFacts(l.at(n-1), f) {
+	case -1:
+		return n, false
+	case 0:
+		return n - 1, true
+	}
+	lo, hi := 0, n-1 // l.at(hi) sorts after f
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if x.cmpFacts(l.at(m), f) < 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, x.cmpFacts(l.at(lo), f) == 0
 }
 
 // arena stores strings back to back in 64 KiB chunks, so that a string the
@@ -125,13 +193,6 @@ type arena struct {
 }
 
 const arenaChunk = 64 << 10
-
-func (a *arena) room(n int) {
-	if a.b == nil || a.b.Cap()-a.b.Len() < n {
-		a.b = new(strings.Builder)
-		a.b.Grow(arenaChunk)
-	}
-}
 
 func (a *arena) str(s string) string {
 	if s == "" {
@@ -147,6 +208,9 @@ func (a *arena) str(s string) string {
 }
 
 func (a *arena) bytes(p []byte) string {
+	if len(p) == 0 {
+		return ""
+	}
 	if len(p) > arenaChunk/16 {
 		return string(p)
 	}
@@ -156,186 +220,11 @@ func (a *arena) bytes(p []byte) string {
 	return a.b.String()[start:]
 }
 
-// Event ids are kept in "key" form: a canonical lower-case UUID (what
-// events.DeriveID and the stores produce) as a zero byte and its 16 bytes,
-// anything else as itself (valid ids never start with a zero byte). cmpID
-// orders keys exactly as strings.Compare orders the ids.
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
+// room starts a new chunk when the current one has less than n bytes
+// free.
+func (a *arena) room(n int) {
+	if a.b == nil || a.b.Cap()-a.b.Len() < n {
+		a.b = new(strings.Builder)
+		a.b.Grow(arenaChunk)
 	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func unhex(c byte) byte {
-	if c <= '9' {
-		return c - '0'
-	}
-	return c - 'a' + 10
-}
-
-// packUUID writes the key form of a UUID-shaped id into b[:17].
-func packUUID(b []byte, s string) {
-	b[0] = 0
-	j := 1
-	for i := 0; i < 36; i++ {
-		if s[i] == '-' {
-			continue
-		}
-		b[j] = unhex(s[i])<<4 | unhex(s[i+1])
-		j++
-		i++
-	}
-}
-
-const hexDigits = "0123456789abcdef"
-
-// unpackUUID writes the text form of key k (17 bytes) into b[:36].
-func unpackUUID(b []byte, k string) {
-	j := 0
-	for i := 1; i < 17; i++ {
-		if j == 8 || j == 13 || j == 18 || j == 23 {
-			b[j] = '-'
-			j++
-		}
-		b[j], b[j+1] = hexDigits[k[i]>>4], hexDigits[k[i]&15]
-		j += 2
-	}
-}
-
-func isPacked(k string) bool { return len(k) == 17 && k[0] == 0 }
-
-// idKey stores id in the arena in key form.
-func (x *core) idKey(id string) string {
-	if isUUID(id) {
-		var b [17]byte
-		packUUID(b[:], id)
-		return x.arena.bytes(b[:])
-	}
-	return x.arena.str(id)
-}
-
-// lookupKey returns the key form of id without storing it.
-func lookupKey(id string) string {
-	if isUUID(id) {
-		var b [17]byte
-		packUUID(b[:], id)
-		return string(b[:])
-	}
-	return id
-}
-
-// idText returns the id of key k.
-func idText(k string) string {
-	if !isPacked(k) {
-		return k
-	}
-	var b [36]byte
-	unpackUUID(b[:], k)
-	return string(b[:])
-}
-
-func cmpID(a, b string) int {
-	pa, pb := isPacked(a), isPacked(b)
-	if pa == pb {
-		return strings.Compare(a, b) // packing keeps the order of the hex digits
-	}
-	var buf [36]byte
-	if pa {
-		unpackUUID(buf[:], a)
-		return cmpBytes(buf[:], b)
-	}
-	unpackUUID(buf[:], b)
-	return -cmpBytes(buf[:], a)
-}
-
-func cmpBytes(a []byte, b string) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			if a[i] < b[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case len(a) < len(b):
-		return -1
-	case len(a) > len(b):
-		return 1
-	}
-	return 0
-}
-
-// A source is kept as one arena string: the date (4 bytes), the index of
-// the publication in core.pubs (2 bytes), the title's length (2 bytes),
-// then title and URL.
-
-const srcHeader = 8
-
-// source returns the encoded form of s, shared with one of the last few
-// sources seen when equal (imports cite one article for several events).
-func (x *core) source(s events.Source) string {
-	title := s.Title
-	if len(title) > 0xffff {
-		title = title[:0xffff]
-	}
-	b := x.srcBuf[:0]
-	b = binary.LittleEndian.AppendUint32(b, uint32(packDate(s.Date)))
-	b = binary.LittleEndian.AppendUint16(b, x.pub(s.Publication))
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(title)))
-	b = append(b, title...)
-	b = append(b, s.URL...)
-	x.srcBuf = b[:0]
-	for _, r := range x.recent {
-		if r == string(b) {
-			return r
-		}
-	}
-	r := x.arena.bytes(b)
-	x.recent[x.nrecent%len(x.recent)] = r
-	x.nrecent++
-	return r
-}
-
-// pub returns the index of a publication, adding it when new. Past 65535
-// publications, the last index is shared (and shows the last publication
-// added then); no real log has that many.
-func (x *core) pub(name string) uint16 {
-	if i, ok := x.pubIdx[name]; ok {
-		return i
-	}
-	if len(x.pubs) > 0xffff {
-		return 0xffff
-	}
-	i := uint16(len(x.pubs))
-	name = strings.Clone(name)
-	x.pubs = append(x.pubs, name)
-	x.pubIdx[name] = i
-	return i
-}
-
-func (x *core) decodeSource(r string) events.Source {
-	if len(r) < srcHeader {
-		return events.Source{}
-	}
-	d := day(int32(uint32(r[0]) | uint32(r[1])<<8 | uint32(r[2])<<16 | uint32(r[3])<<24))
-	p := int(r[4]) | int(r[5])<<8
-	t := int(r[6]) | int(r[7])<<8
-	body := r[srcHeader:]
-	return events.Source{Publication: x.pubs[min(p, len(x.pubs)-1)], Title: body[:t], URL: body[t:], Date: d.date()}
 }

@@ -85,7 +85,7 @@ func (t *Timeline) Country(code string, cut Cut) []Entry {
 		var last *fact
 		for i := range b.rows[n:] {
 			f := &b.rows[n+i].f
-			if r := f.ref(); r != nil && r.parties != nil && (last == nil || cmpFacts(last, f) < 0) {
+			if r := t.x.refOf(f); r != nil && r.parties != nil && (last == nil || t.x.cmpFacts(last, f) < 0) {
 				parties, last = r.parties, f
 			}
 		}
@@ -111,9 +111,9 @@ type timelineRow struct {
 
 // add appends the facts of s included by k.
 func (b *timelineBuilder) add(x *core, s *stream, k *cutK) {
-	for _, list := range [][]fact{s.facts, s.lead} {
-		for i := range list {
-			if v, ok, corrected := x.view(&list[i], k); ok {
+	for _, list := range []*factList{&s.facts, &s.lead} {
+		for f := range list.all() {
+			if v, ok, corrected := x.view(f, k); ok {
 				b.rows = append(b.rows, timelineRow{f: v, s: s, corrected: corrected})
 			}
 		}
@@ -121,7 +121,7 @@ func (b *timelineBuilder) add(x *core, s *stream, k *cutK) {
 }
 
 func (b *timelineBuilder) entries(x *core) []Entry {
-	slices.SortFunc(b.rows, func(p, q timelineRow) int { return cmpFacts(&p.f, &q.f) })
+	slices.SortFunc(b.rows, func(p, q timelineRow) int { return x.cmpFacts(&p.f, &q.f) })
 	out := make([]Entry, 0, len(b.rows))
 	for i := range b.rows {
 		r := &b.rows[i]
@@ -130,9 +130,9 @@ func (b *timelineBuilder) entries(x *core) []Entry {
 			ReportedAt: r.f.known.date(),
 			Type:       x.typeName(r.f.typ),
 			Stream:     r.s.name,
-			ID:         idText(r.f.id),
+			ID:         x.idText(r.f.eid()),
 			Summary:    summary(x, &r.f),
-			Source:     x.decodeSource(r.f.src),
+			Source:     x.decodeSource(r.f.src, r.f.sdate),
 			Confidence: confName(r.f.conf),
 			Corrected:  r.corrected,
 		})
@@ -142,7 +142,7 @@ func (b *timelineBuilder) entries(x *core) []Entry {
 
 // summary is a short human text for a fact.
 func summary(x *core, f *fact) string {
-	e := f.ex()
+	e := x.ex(f)
 	in := func(verb, place string) string {
 		if place == "" {
 			return verb
