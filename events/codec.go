@@ -125,6 +125,23 @@ func (c *Codec) Encode(p Payload) ([]byte, error) {
 	return b, nil
 }
 
+// AppendEncode appends the JSON of p, as Encode returns it, to b and
+// returns the extended buffer: callers that encode many payloads can give
+// them one buffer.
+func (c *Codec) AppendEncode(b []byte, p Payload) ([]byte, error) {
+	if p == nil {
+		return b, invalid("data", "is required")
+	}
+	if out, ok := appendPayload(b, p); ok {
+		return out, nil
+	}
+	enc, err := c.Encode(p)
+	if err != nil {
+		return b, err
+	}
+	return append(b, enc...), nil
+}
+
 // encodeBuiltin is the fast path of Encode for the built-in payload types:
 // it returns what json.Marshal(p) returns, or false when p is of another
 // type or json.Marshal must handle it (see appendPayload). It writes into a

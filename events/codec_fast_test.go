@@ -701,3 +701,29 @@ func FuzzEncode(f *testing.F) {
 		checkEncode(t, c, &events.PoliticalEvent{Country: s, Actors: []string{s, ""}, Goldstein: &g, Text: s})
 	})
 }
+
+// TestAppendEncode: AppendEncode appends exactly what Encode returns, after
+// whatever the buffer holds, for every type (fast path or not).
+func TestAppendEncode(t *testing.T) {
+	c := events.NewCodec()
+	types := c.Types()
+	rapid.Check(t, func(t *rapid.T) {
+		prefix := []byte(rapid.StringN(0, 40, -1).Draw(t, "prefix"))
+		buf := append(make([]byte, 0, rapid.IntRange(0, 600).Draw(t, "cap")), prefix...)
+		for _, typ := range types {
+			p := newPayload(t, c, typ)
+			fill(t, t, reflect.ValueOf(p).Elem())
+			want, werr := c.Encode(p)
+			got, err := c.AppendEncode(buf, p)
+			if (err != nil) != (werr != nil) {
+				t.Fatalf("%s: AppendEncode error %v, Encode error %v", typ, err, werr)
+			}
+			if err == nil && string(got) != string(prefix)+string(want) {
+				t.Fatalf("%s: AppendEncode gave %q, want %q", typ, got, string(prefix)+string(want))
+			}
+		}
+	})
+	if _, err := c.AppendEncode(nil, nil); err == nil {
+		t.Error("AppendEncode of no payload: no error")
+	}
+}

@@ -211,12 +211,20 @@ func (l *Log) startBatch(ctx context.Context, reqs []*logcore.Request) *logcore.
 		}
 		return l.lockedCommit(ctx, reqs)
 	})
-	go func() {
-		_, err := st.appendFast.ExecContext(ctx, args...)
+	exec := func() {
+		// Without ctx's cancellation: lib/pq would start a goroutine per
+		// statement to watch for it. The statement is bounded by the
+		// writer's lock timeout; Close waits for it.
+		_, err := st.appendFast.ExecContext(context.WithoutCancel(ctx), args...)
 		l.batches <- b
 		execErr = wrapErr("write events", err)
 		f.Land(err != nil || len(deferred) > 0)
-	}()
+	}
+	if l.depth == 1 {
+		exec() // nothing to overlap with
+	} else {
+		go exec()
+	}
 	return f
 }
 

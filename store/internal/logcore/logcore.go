@@ -83,8 +83,10 @@ func Prepare(c *events.Codec, stream string, expected events.ExpectedVersion, ev
 	if len(evs) > smallBatch {
 		seen = make(map[string]int, len(evs))
 	}
+	// The data of all the events, back to back in one buffer.
+	buf := make([]byte, 0, len(evs)*dataSizeHint)
 	for i := range evs {
-		e, data, err := prepareEvent(c, stream, evs[i])
+		e, data, err := prepareEvent(c, stream, evs[i], &buf)
 		if err != nil {
 			return nil, fmt.Errorf("append to %q: events[%d]: %w", clip(stream), i, err)
 		}
@@ -113,10 +115,13 @@ func Prepare(c *events.Codec, stream string, expected events.ExpectedVersion, ev
 // comparing every pair (cheaper than a map for a few events).
 const smallBatch = 16
 
+// dataSizeHint is the room Prepare makes for each event's encoded data.
+const dataSizeHint = 384
+
 // prepareEvent copies e into stream (an empty Stream becomes stream, another
 // one is an error), clears its store-set fields, normalizes it and encodes
-// its data.
-func prepareEvent(c *events.Codec, stream string, e events.Event) (events.Event, []byte, error) {
+// its data, at the end of *buf (nil: a buffer of its own).
+func prepareEvent(c *events.Codec, stream string, e events.Event, buf *[]byte) (events.Event, []byte, error) {
 	if e.Stream == "" {
 		e.Stream = stream
 	}
@@ -127,11 +132,17 @@ func prepareEvent(c *events.Codec, stream string, e events.Event) (events.Event,
 	if err := events.Normalize(c, &e); err != nil {
 		return e, nil, err
 	}
-	data, err := c.Encode(e.Data)
+	if buf == nil {
+		data, err := c.Encode(e.Data)
+		return e, data, err
+	}
+	start := len(*buf)
+	out, err := c.AppendEncode(*buf, e.Data)
 	if err != nil {
 		return e, nil, err
 	}
-	return e, data, nil
+	*buf = out
+	return e, out[start:len(out):len(out)], nil
 }
 
 // Reset clears the outcome of r so that it can be processed again (after a
@@ -431,7 +442,7 @@ func PrepareImport(c *events.Codec, evs []events.Event) (reqs []*Request, dups i
 		if stream == "" {
 			return nil, 0, fmt.Errorf("import: input event %d: %w", i+1, &events.FieldError{Field: "stream", Problem: "is required when data names no agreement or country"})
 		}
-		e, data, err := prepareEvent(c, stream, evs[i])
+		e, data, err := prepareEvent(c, stream, evs[i], nil)
 		if err != nil {
 			return nil, 0, fmt.Errorf("import: input event %d: %w", i+1, err)
 		}
