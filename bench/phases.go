@@ -45,6 +45,9 @@ type ReplayStats struct {
 // current state (which is when the projection folds). want is the number
 // of events the log should hold (0: don't check).
 func Replay(ctx context.Context, log events.Log, codec *events.Codec, want int) (ReplayStats, error) {
+	if sc, ok := log.(store.Scanner); ok {
+		return replayScan(ctx, sc, codec, want)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make(chan []events.Event, 2)
@@ -89,6 +92,44 @@ func Replay(ctx context.Context, log events.Log, codec *events.Codec, want int) 
 	if readErr != nil {
 		return st, readErr
 	}
+	return finishReplay(st, p, start, want), nil
+}
+
+// replayScan is Replay on a store that scans (store.Scanner): each event is
+// folded as soon as it is read and decoded, with no page of events in
+// between.
+func replayScan(ctx context.Context, sc store.Scanner, codec *events.Codec, want int) (ReplayStats, error) {
+	start := time.Now()
+	p := projections.NewAgreements(codec)
+	st := ReplayStats{OK: true}
+	var last int64
+	fold := func(e *events.Event) error {
+		if e.Position != last+1 && st.OK {
+			st.OK, st.Problem = false, fmt.Sprintf("position %d follows %d", e.Position, last)
+		}
+		last = e.Position
+		if err := p.Apply(e); err != nil && st.OK {
+			st.OK, st.Problem = false, fmt.Sprintf("event %d: %v", e.Position, err)
+		}
+		return nil
+	}
+	for {
+		n, err := sc.ScanAll(ctx, last, ReplayPage, fold)
+		if err != nil {
+			return st, err
+		}
+		st.Events += n
+		if n < ReplayPage {
+			break
+		}
+	}
+	return finishReplay(st, p, start, want), nil
+}
+
+// finishReplay asks p for every agreement's state (which is when the
+// projection folds), and completes st: the time since start, the live heap
+// with p in it, and whether want events were read.
+func finishReplay(st ReplayStats, p *projections.Agreements, start time.Time, want int) ReplayStats {
 	st.Agreements = len(p.At(projections.Cut{}))
 	st.Elapsed = time.Since(start)
 	runtime.GC()
@@ -99,7 +140,7 @@ func Replay(ctx context.Context, log events.Log, codec *events.Codec, want int) 
 	if want > 0 && st.Events != want && st.OK {
 		st.OK, st.Problem = false, fmt.Sprintf("read %d events, want %d", st.Events, want)
 	}
-	return st, nil
+	return st
 }
 
 func (r *runner) replayPhase(ctx context.Context) (Result, error) {

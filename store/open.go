@@ -42,6 +42,20 @@ type Store interface {
 	Import(ctx context.Context, evs []events.Event, progress func(done int)) (ImportResult, error)
 }
 
+// Scanner is what the stores offer besides ReadAll for reading the whole
+// log fast: ScanAll hands the events after a position to a function as
+// they are read and decoded, without collecting them in a slice, reusing
+// one *events.Event (the function copies what it keeps; Data is new each
+// time). Both store/postgres and store/sqlite implement it.
+type Scanner interface {
+	ScanAll(ctx context.Context, after int64, limit int, fn func(*events.Event) error) (int, error)
+}
+
+var (
+	_ Scanner = (*postgres.Log)(nil)
+	_ Scanner = (*sqlite.Log)(nil)
+)
+
 // ImportResult counts what Store.Import did: Appended events written,
 // Duplicates skipped (already in the log, or earlier in the input).
 type ImportResult = logcore.ImportResult

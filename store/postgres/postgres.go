@@ -175,6 +175,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -206,7 +207,10 @@ type Log struct {
 	tokens *tokens        // the tokens of the heads this Log writes
 	w      writerState    // used by the group's writer goroutine only
 	stats  WriterStats
-	depth  int // the writer's pipeline depth (Config.PipelineDepth)
+	// buffers holds the read path's payload buffers (*logcore.Payloads),
+	// reused from read to read.
+	buffers sync.Pool
+	depth   int // the writer's pipeline depth (Config.PipelineDepth)
 	// batches holds the writer's array builders, one per batch in
 	// flight, reused from batch to batch.
 	batches chan *batch
@@ -316,6 +320,7 @@ func openPool(cfg pq.Config, n int) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse DSN: %v: %w", err, events.ErrInvalid)
 	}
+	conn.Dialer(dialer{d: net.Dialer{KeepAlive: 30 * time.Second}})
 	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)

@@ -16,8 +16,8 @@ import (
 // conversion either. The server formats nothing, and the client parses no
 // dates or numbers from text.
 const (
-	readAllSQL    = `SELECT envelope, data FROM events WHERE position > $1 ORDER BY position LIMIT $2`
-	readStreamSQL = `SELECT envelope, data FROM events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`
+	readAllSQL    = `SELECT envelope, textsend(data) FROM events WHERE position > $1 ORDER BY position LIMIT $2`
+	readStreamSQL = `SELECT envelope, textsend(data) FROM events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`
 )
 
 // ReadStream returns up to limit events of stream with Version >= from, in
@@ -60,10 +60,29 @@ func (l *Log) StreamVersion(ctx context.Context, stream string) (int64, error) {
 	return logcore.StreamVersion(ctx, l.db, stream, wrapErr)
 }
 
-// read runs a prepared select of readColumns (logcore.ReadEvents).
+// read runs a prepared select of the envelope and data (logcore.ReadEvents).
 func (l *Log) read(ctx context.Context, op string, st *sqlx.Stmt, args ...any) ([]events.Event, error) {
 	hint, _ := args[len(args)-1].(int)
-	return logcore.ReadEvents(l.codec, "postgres", op, hint, wrapErr, func() (*sql.Rows, error) {
+	return logcore.ReadEvents(l.codec, "postgres", op, hint, &l.buffers, wrapErr, func() (*sql.Rows, error) {
 		return st.QueryContext(ctx, args...)
 	})
+}
+
+// ScanAll is ReadAll without the slice: it hands each event with Position >
+// after, up to limit of them, to fn as soon as it is read and decoded, in
+// position order, and returns how many it handed over. The *Event is
+// reused from call to call (fn must copy what it keeps; its Data is new
+// each time); fn's error stops the scan and is returned. Following the
+// log with the last position seen never misses an event, as with ReadAll.
+func (l *Log) ScanAll(ctx context.Context, after int64, limit int, fn func(*events.Event) error) (int, error) {
+	if err := logcore.CheckLimit(limit); err != nil {
+		return 0, err
+	}
+	st, err := l.prepared(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return logcore.ScanEvents(l.codec, "postgres", "scan all", wrapErr, func() (*sql.Rows, error) {
+		return st.readAll.QueryContext(ctx, max(after, 0), limit)
+	}, fn)
 }

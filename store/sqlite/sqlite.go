@@ -36,6 +36,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -67,6 +68,9 @@ type Log struct {
 	writer chan struct{}
 	// group is the group-commit writer; see commitBatch.
 	group *logcore.Group
+	// buffers holds the read path's payload buffers (*logcore.Payloads),
+	// reused from read to read.
+	buffers sync.Pool
 }
 
 var _ events.Log = (*Log)(nil)
@@ -188,6 +192,9 @@ func (l *Log) Backend() string { return "sqlite" }
 // per row that need no conversion.
 const readColumns = `envelope, data`
 
+// readAllSQL reads the events after a position, in position order.
+const readAllSQL = `SELECT ` + readColumns + ` FROM events WHERE position > ? ORDER BY position LIMIT ?`
+
 // ReadStream returns up to limit events of stream with Version >= from, in
 // version order; an unknown stream gives an empty slice. limit must be 1 or
 // more (else ErrInvalid).
@@ -208,16 +215,28 @@ func (l *Log) ReadAll(ctx context.Context, after int64, limit int) ([]events.Eve
 	if err := logcore.CheckLimit(limit); err != nil {
 		return nil, err
 	}
-	return l.read(ctx, "read all", limit,
-		`SELECT `+readColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-		max(after, 0), limit)
+	return l.read(ctx, "read all", limit, readAllSQL, max(after, 0), limit)
 }
 
 // read runs a select of readColumns (logcore.ReadEvents).
 func (l *Log) read(ctx context.Context, op string, limit int, q string, args ...any) ([]events.Event, error) {
-	return logcore.ReadEvents(l.codec, "sqlite", op, limit, wrapErr, func() (*sql.Rows, error) {
+	return logcore.ReadEvents(l.codec, "sqlite", op, limit, &l.buffers, wrapErr, func() (*sql.Rows, error) {
 		return l.db.QueryContext(ctx, q, args...)
 	})
+}
+
+// ScanAll is ReadAll without the slice: it hands each event with Position >
+// after, up to limit of them, to fn as soon as it is read and decoded, in
+// position order, and returns how many it handed over. The *Event is
+// reused from call to call (fn must copy what it keeps; its Data is new
+// each time); fn's error stops the scan and is returned.
+func (l *Log) ScanAll(ctx context.Context, after int64, limit int, fn func(*events.Event) error) (int, error) {
+	if err := logcore.CheckLimit(limit); err != nil {
+		return 0, err
+	}
+	return logcore.ScanEvents(l.codec, "sqlite", "scan all", wrapErr, func() (*sql.Rows, error) {
+		return l.db.QueryContext(ctx, readAllSQL, max(after, 0), limit)
+	}, fn)
 }
 
 // Head returns the highest committed position (0 for an empty log).

@@ -54,6 +54,7 @@ func Run(t *testing.T, newLog func(t *testing.T) events.Log) {
 		{"PartialDuplicate", testPartialDuplicate},
 		{"ReadStream", testReadStream},
 		{"ReadAll", testReadAll},
+		{"ScanAll", testScanAll},
 		{"HeadAndStreamVersion", testHeadAndStreamVersion},
 		{"RecordedAt", testRecordedAt},
 		{"ConcurrentSameStream", testConcurrentSameStream},
@@ -530,6 +531,64 @@ func testReadStream(t *testing.T, l events.Log) {
 	check(11, 5)
 	if got := mustReadStream(t, l, AgreementStream("rs-unknown"), 1, 10); got == nil || len(got) != 0 {
 		t.Errorf("unknown stream: %v, want an empty, non-nil slice", got)
+	}
+}
+
+// scanner is the streaming read of the stores (store.Scanner).
+type scanner interface {
+	ScanAll(ctx context.Context, after int64, limit int, fn func(*events.Event) error) (int, error)
+}
+
+// testScanAll checks that ScanAll hands over exactly what ReadAll returns,
+// page by page, that the event it passes may be copied but not kept, that
+// fn's error stops it, and that a bad limit is invalid.
+func testScanAll(t *testing.T, l events.Log) {
+	sc, ok := l.(scanner)
+	if !ok {
+		t.Skip("the log has no ScanAll")
+	}
+	g := NewGen("sa")
+	streams := []string{AgreementStream("sa-a"), CountryStream("FRA")}
+	for i := range 8 {
+		s := streams[i%2]
+		mustAppend(t, l, s, events.Any, g.Events(s, 1+i%3))
+	}
+	want := readEverything(t, l)
+	for _, page := range []int{1, 4, len(want) + 1} {
+		var got []events.Event
+		var after int64
+		for {
+			n, err := sc.ScanAll(t.Context(), after, page, func(e *events.Event) error {
+				got = append(got, *e)
+				after = e.Position
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("ScanAll(%d, %d): %v", after, page, err)
+			}
+			if n > page {
+				t.Fatalf("ScanAll(%d, %d) handed over %d events", after, page, n)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("ScanAll by %d differs from ReadAll:\n got %+v\nwant %+v", page, got, want)
+		}
+	}
+	stop := errors.New("stop")
+	n, err := sc.ScanAll(t.Context(), 0, 100, func(e *events.Event) error {
+		if e.Position == 3 {
+			return stop
+		}
+		return nil
+	})
+	if n != 3 || !errors.Is(err, stop) {
+		t.Errorf("ScanAll stopped by fn: %d events, %v; want 3 and fn's error", n, err)
+	}
+	if _, err := sc.ScanAll(t.Context(), 0, 0, func(*events.Event) error { return nil }); !errors.Is(err, events.ErrInvalid) {
+		t.Errorf("ScanAll with limit 0: %v, want ErrInvalid", err)
 	}
 }
 

@@ -24,12 +24,12 @@ type Payloads struct {
 
 // Add appends the data of the next event (copied: b may be reused).
 func (p *Payloads) Add(b []byte) {
-	if len(p.buf)+len(b) > cap(p.buf) {
-		p.buf = slices.Grow(p.buf, max(8*len(p.buf), len(b)))
-	}
 	p.buf = append(p.buf, b...)
 	p.ends = append(p.ends, len(p.buf))
 }
+
+// Reset empties p, keeping its buffers.
+func (p *Payloads) Reset() { p.buf, p.ends = p.buf[:0], p.ends[:0] }
 
 // parallelFrom is the page size from which DecodePayloads decodes on
 // several goroutines.
@@ -91,17 +91,25 @@ func DateFromDays(days int64, precision string) (events.Date, error) {
 // limit).
 // wrap gives database errors their kind; name ("postgres", "sqlite")
 // prefixes the other errors, with op ("read all").
-func ReadEvents(c *events.Codec, name, op string, hint int, wrap func(op string, err error) error, query func() (*sql.Rows, error)) ([]events.Event, error) {
+func ReadEvents(c *events.Codec, name, op string, hint int, buffers *sync.Pool, wrap func(op string, err error) error, query func() (*sql.Rows, error)) ([]events.Event, error) {
 	rows, err := query()
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	// The limit is an upper bound, often far above what comes (a stream's
-	// events), so start small and let append grow.
+	// events), so start small and let append grow. The payloads' buffer
+	// is reused from read to read (fresh memory is slow to touch).
+	payloads, _ := buffers.Get().(*Payloads)
+	if payloads == nil {
+		payloads = &Payloads{}
+	}
+	defer func() {
+		payloads.Reset()
+		buffers.Put(payloads)
+	}()
 	var (
 		out       = make([]events.Event, 0, min(max(hint, 0), 64))
-		payloads  = Payloads{buf: make([]byte, 0, cap(out)*512)}
 		in        Interner
 		env, data sql.RawBytes
 		dest      = []any{&env, &data}
@@ -124,10 +132,54 @@ func ReadEvents(c *events.Codec, name, op string, hint int, wrap func(op string,
 	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
-	if err := DecodePayloads(c, name+": "+op, out, &payloads); err != nil {
+	if err := DecodePayloads(c, name+": "+op, out, payloads); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// ScanEvents is the streaming form of ReadEvents: it hands each event to
+// fn as soon as its row has been read and its payload decoded, in the
+// order of the rows, and returns how many it handed over. The *Event is
+// the same on every call, overwritten by the next row: fn must copy what
+// it keeps (its Data is a new payload each time, which fn may keep).
+// fn's error stops the scan and is returned as is.
+func ScanEvents(c *events.Codec, name, op string, wrap func(op string, err error) error, query func() (*sql.Rows, error), fn func(*events.Event) error) (int, error) {
+	rows, err := query()
+	if err != nil {
+		return 0, wrap(op, err)
+	}
+	defer rows.Close()
+	var (
+		e         events.Event
+		in        Interner
+		env, data sql.RawBytes
+		dest      = []any{&env, &data}
+		n         int
+	)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return n, wrap(op, err)
+		}
+		e = events.Event{}
+		if err := ParseEnvelope(env, &in, &e); err != nil {
+			return n, fmt.Errorf("%s: %s: row %d: %w", name, op, n+1, err)
+		}
+		d, err := c.DecodeStored(e.Type, e.SchemaVersion, data)
+		if err != nil {
+			return n, fmt.Errorf("%s: %s: event %d (%s): %w", name, op, e.Position, e.Type, err)
+		}
+		e.Data = d
+		e.SchemaVersion = max(e.SchemaVersion, c.SchemaVersion(e.Type))
+		n++
+		if err := fn(&e); err != nil {
+			return n, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, wrap(op, err)
+	}
+	return n, nil
 }
 
 // Head returns the highest position in the events table of db (0 for an
