@@ -189,6 +189,7 @@ type Result struct {
 	Batches        *int     `json:"batches,omitempty"`
 	EventsPerBatch *float64 `json:"events_per_batch,omitempty"`
 	Rewritten      *int     `json:"rewritten,omitempty"`
+	PreReads       *int     `json:"pre_reads,omitempty"` // reads of stream versions before planning
 	// accord's append rate divided by the compared stores' (with Compare)
 	SpeedupPlain     *float64 `json:"speedup_vs_plain,omitempty"`
 	SpeedupWatermill *float64 `json:"speedup_vs_watermill,omitempty"`
@@ -430,8 +431,8 @@ func (r *runner) appendPhase(ctx context.Context) (Result, error) {
 
 // counts are a PostgreSQL log's writer counters (see postgres.WriterStats).
 type counts struct {
-	ok                              bool
-	batches, events, failed, locked int64
+	ok                                        bool
+	batches, events, failed, locked, preReads int64
 }
 
 // writerCounts returns the writer counters of s, when it has them.
@@ -441,7 +442,8 @@ func writerCounts(s store.Store) counts {
 		return counts{}
 	}
 	st := pl.Stats()
-	return counts{ok: true, batches: st.Batches.Load(), events: st.Events.Load(), failed: st.Failed.Load(), locked: st.Locked.Load()}
+	return counts{ok: true, batches: st.Batches.Load(), events: st.Events.Load(), failed: st.Failed.Load(), locked: st.Locked.Load(),
+		preReads: st.PreReads.Load()}
 }
 
 // since sets the writer fields of res from the counters' growth since
@@ -454,6 +456,7 @@ func (c counts) since(before counts, res *Result) {
 	res.Batches = ptr(int(n))
 	res.EventsPerBatch = ptr(round(float64(c.events-before.events)/float64(n), 1))
 	res.Rewritten = ptr(int(c.failed - before.failed + c.locked - before.locked))
+	res.PreReads = ptr(int(c.preReads - before.preReads))
 }
 
 // comparePhase runs the workload on a compared store in a fresh database.

@@ -94,6 +94,14 @@ func (w *writerState) reset(head, token int64, last time.Time) {
 	}
 }
 
+// forget drops the versions of streams from the cache (versions the writer
+// assumed, which no write checked).
+func (w *writerState) forget(streams map[string]int64) {
+	for s := range streams {
+		delete(w.versions, s)
+	}
+}
+
 // apply records what a plan writes (or, in flight, will write), with the
 // new head's token.
 func (w *writerState) apply(p logcore.Plan, token int64) {
@@ -149,8 +157,10 @@ func (l *Log) startBatch(ctx context.Context, reqs []*logcore.Request) *logcore.
 		f.Land(true)
 		return f
 	}
-	plan, deferred, err := l.planOptimistic(ctx, reqs)
+	plan, assumed, deferred, err := l.planOptimistic(ctx, reqs)
 	if err != nil || len(plan.Rows) == 0 {
+		// Nothing written: the versions assumed were not checked.
+		l.w.forget(assumed)
 		f := logcore.NewFlight(func(ctx context.Context) error {
 			if err != nil {
 				return err
@@ -173,9 +183,10 @@ func (l *Log) startBatch(ctx context.Context, reqs []*logcore.Request) *logcore.
 		b.add(r.Event, r.Data)
 	}
 	token := l.tokens.next()
+	b.assume(assumed)
 	// Order the batches in flight with advisory locks (see accord_append)
 	// only when there can be more than one.
-	args := append([]any{l.depth > 1, l.w.head, l.w.token, plan.Head, token, plan.RecordedAt}, b.args()...)
+	args := append(b.args(), l.depth > 1, l.w.head, l.w.token, plan.Head, token, plan.RecordedAt)
 	// Assume that it succeeds; the next batch is planned on that.
 	l.w.apply(plan, token)
 	l.w.inflight++
@@ -260,6 +271,9 @@ type WriterStats struct {
 	// Deferred counts appends whose conflict depended on a batch in
 	// flight (see planOptimistic).
 	Deferred atomic.Int64
+	// PreReads counts the reads of streams' versions the writer made
+	// before planning a batch (streams it did not know).
+	PreReads atomic.Int64
 }
 
 // Stats returns the writer's counters.
@@ -282,10 +296,10 @@ func (l *Log) lockedCommit(ctx context.Context, reqs []*logcore.Request) error {
 // that a batch in flight writes is deferred: whether it conflicts depends
 // on that batch's outcome, so it is written on the locked path once the
 // batch has been settled (settleDeferred).
-func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (logcore.Plan, []*logcore.Request, error) {
+func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (plan logcore.Plan, assumed map[string]int64, deferred []*logcore.Request, err error) {
 	st, err := l.prepared(ctx)
 	if err != nil {
-		return logcore.Plan{}, nil, err
+		return logcore.Plan{}, nil, nil, err
 	}
 	w := &l.w
 	if w.inflight == 0 && len(w.versions) > maxCachedStreams {
@@ -294,14 +308,27 @@ func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (logc
 	streams := logcore.Streams(reqs)
 	var missing []string
 	for _, s := range streams {
-		if _, ok := w.versions[s]; !ok || !w.valid {
-			missing = append(missing, s)
+		if _, ok := w.versions[s]; ok && w.valid {
+			continue
 		}
+		// A stream the writer does not know: plan on the version the
+		// first call expects, and have accord_append check it, rather
+		// than read it first (a round trip per batch while the cache
+		// fills). Only a call that expects Any needs the read.
+		if v, ok := expectedOf(reqs, s); ok && w.valid {
+			if assumed == nil {
+				assumed = map[string]int64{}
+			}
+			assumed[s] = v
+			continue
+		}
+		missing = append(missing, s)
 	}
 	if len(missing) > 0 {
+		l.stats.PreReads.Add(1)
 		head, token, last, vs, err := preRead(ctx, st, missing)
 		if err != nil {
-			return logcore.Plan{}, nil, err
+			return logcore.Plan{}, nil, nil, err
 		}
 		// With batches in flight, the head read is behind the writer's,
 		// and the streams it does not know are none of theirs: their
@@ -313,7 +340,7 @@ func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (logc
 			if w.valid && len(missing) < len(streams) {
 				missing = streams
 				if head, token, last, vs, err = preRead(ctx, st, missing); err != nil {
-					return logcore.Plan{}, nil, err
+					return logcore.Plan{}, nil, nil, err
 				}
 			}
 			w.reset(head, token, last)
@@ -322,8 +349,11 @@ func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (logc
 			w.versions[s] = vs[s]
 		}
 	}
-	plan := logcore.MakePlan(reqs, w.versions, w.head, logcore.RecordedAt(l.clock(), w.last))
-	var deferred, conflicted []*logcore.Request
+	for s, v := range assumed {
+		w.versions[s] = v
+	}
+	plan = logcore.MakePlan(reqs, w.versions, w.head, logcore.RecordedAt(l.clock(), w.last))
+	var conflicted []*logcore.Request
 	for _, r := range reqs {
 		var ce *events.ConflictError
 		switch {
@@ -335,9 +365,29 @@ func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (logc
 		}
 	}
 	if err := l.settleConflicts(ctx, st, conflicted); err != nil {
-		return logcore.Plan{}, nil, err
+		w.forget(assumed)
+		return logcore.Plan{}, nil, nil, err
 	}
-	return plan, deferred, nil
+	return plan, assumed, deferred, nil
+}
+
+// expectedOf returns the version that the first call of reqs to stream
+// that is still to be written expects (0 for NoStream), and false when it
+// expects Any.
+func expectedOf(reqs []*logcore.Request, stream string) (int64, bool) {
+	for _, r := range reqs {
+		if r.Done || r.Stream != stream {
+			continue
+		}
+		if r.Expected == events.NoStream {
+			return 0, true
+		}
+		if r.Expected > 0 {
+			return int64(r.Expected), true
+		}
+		return 0, false
+	}
+	return 0, false
 }
 
 // settleConflicts looks up the ids of requests that MakePlan failed with
@@ -485,13 +535,15 @@ CROSS JOIN unnest($1::text[]) AS s(stream)
 LEFT JOIN LATERAL (SELECT e.version FROM events e WHERE e.stream = s.stream ORDER BY e.version DESC LIMIT 1) v ON true
 WHERE h.id = 1`
 
-	// appendSQL writes a planned batch (migrations/00004): pipelined or
-	// not ($1), the head planned from ($2, $3), the new head ($4, $5),
-	// the batch's recorded_at ($6) and the events, one array per column;
-	// if the head is not the one planned from it fails with AC001 and
-	// writes nothing.
-	appendSQL = `SELECT accord_append($1, $2, $3, $4, $5, $6, $7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::text[],
-	$12::date[], $13::date[], $14::bytea[], $15::text[])`
+	// appendSQL writes a planned batch (migrations/00004): the events, one
+	// array per column ($1 to $9, see batch), the streams whose versions
+	// the plan assumed and those versions ($10, $11), pipelined or not
+	// ($12), the head planned from ($13, $14), the new head ($15, $16)
+	// and the batch's recorded_at ($17); if the head is not the one
+	// planned from it fails with AC001, if a stream is not at the version
+	// assumed with AC002, and writes nothing.
+	appendSQL = `SELECT accord_append($1::text[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+	$8::date[], $9::date[], $10::text[], $11::bigint[], $12, $13, $14, $15, $16, $17)`
 )
 
 // statements are the prepared statements of the append and read paths.
@@ -663,9 +715,7 @@ func writePlan(ctx context.Context, stmt *sqlx.Stmt, b *batch, plan logcore.Plan
 	for _, r := range plan.Rows {
 		b.add(r.Event, r.Data)
 	}
-	args := make([]any, 0, 15)
-	args = append(args, false, head, token, plan.Head, newToken, plan.RecordedAt)
-	args = append(args, b.args()...)
+	args := append(b.args(), false, head, token, plan.Head, newToken, plan.RecordedAt)
 	if _, err := stmt.ExecContext(ctx, args...); err != nil {
 		return wrapErr("write events", err)
 	}
@@ -711,6 +761,10 @@ func (l *Log) importTx(ctx context.Context, reqs []*logcore.Request, dups int, p
 // errHeadMoved is the SQLSTATE that accord_append raises when the head is
 // not where the batch was planned from.
 const errHeadMoved = "AC001"
+
+// errVersionAssumed is the SQLSTATE that accord_append raises when a
+// stream is not at the version the writer assumed for it.
+const errVersionAssumed = "AC002"
 
 // headMoved reports whether err is accord_append's AC001.
 func headMoved(err error) bool {

@@ -11,32 +11,35 @@ import (
 	"github.com/accord-dev/accord/store/internal/logcore"
 )
 
-// batch builds the array arguments of accord_append ($4 to $12 of
+// batch builds the array arguments of accord_append ($1 to $9 of
 // appendSQL) for a batch of events, one array per column, written straight
-// from the events: positions, ids, streams, versions, types, occurred_at
-// and reported_at (first days), envelopes (logcore.AppendEnvelope) and
-// data.
+// from the events: data, envelopes (logcore.AppendEnvelope), ids, streams,
+// types, positions, versions, occurred_at and reported_at (first days).
 type batch struct {
 	cols [9]column
 	// recordedAt, when not nil, also collects each event's RecordedAt
 	// (the migration copies events of many batches at once).
 	recordedAt column
-	n          int
-	env        []byte // scratch for one envelope
-	binary     bool
+	// assumedStreams and assumedVersions are the streams whose versions
+	// the plan assumed, and those versions (see assume).
+	assumedStreams, assumedVersions column
+	n                               int
+	env                             []byte // scratch for one envelope
+	binary                          bool
 }
 
-// The columns of a batch, in the order of accord_append's arrays.
+// The columns of a batch, in the order of accord_append's arrays (the
+// largest first: see migrations/00004).
 const (
-	colPosition = iota
+	colData = iota
+	colEnvelope
 	colID
 	colStream
-	colVersion
 	colType
+	colPosition
+	colVersion
 	colOccurred
 	colReported
-	colEnvelope
-	colData
 )
 
 // newBatch returns an empty batch whose arrays are in PostgreSQL's binary
@@ -47,6 +50,7 @@ func newBatch(binary bool) *batch {
 	for i := range b.cols {
 		b.cols[i] = b.newColumn(columnOIDs[i])
 	}
+	b.assumedStreams, b.assumedVersions = b.newColumn(oidText), b.newColumn(oidInt8)
 	return b
 }
 
@@ -69,6 +73,8 @@ func (b *batch) reset() {
 	if b.recordedAt != nil {
 		b.recordedAt.reset()
 	}
+	b.assumedStreams.reset()
+	b.assumedVersions.reset()
 	b.n = 0
 }
 
@@ -95,11 +101,27 @@ func (b *batch) add(e *events.Event, data []byte) {
 	b.n++
 }
 
-// args returns the arrays, in accord_append's order.
+// assume sets the streams whose versions the plan assumed, for
+// accord_append to check (see planOptimistic).
+func (b *batch) assume(versions map[string]int64) {
+	for s, v := range versions {
+		b.assumedStreams.text(s)
+		b.assumedVersions.int(v)
+	}
+}
+
+// args returns the arrays, in accord_append's order: the columns, then the
+// assumed streams and their versions.
 func (b *batch) args() []any {
-	out := make([]any, len(b.cols))
-	for i, c := range b.cols {
-		out[i] = c.value()
+	return append(b.columns(), b.assumedStreams.value(), b.assumedVersions.value())
+}
+
+// columns returns the arrays of the columns, in accord_append's order,
+// with room for more arguments.
+func (b *batch) columns() []any {
+	out := make([]any, 0, len(b.cols)+8)
+	for _, c := range b.cols {
+		out = append(out, c.value())
 	}
 	return out
 }

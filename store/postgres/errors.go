@@ -19,7 +19,7 @@ import (
 // wrapErr gives a database error its accord kind, with op as context:
 // connection failures and server shutdowns wrap events.ErrUnavailable;
 // unique violations, serialization failures, deadlocks, lock timeouts and
-// a moved head wrap logcore.ErrRetry (the append is run again); data exceptions (class 22)
+// a moved head or a wrong assumed version wrap logcore.ErrRetry (the append is run again); data exceptions (class 22)
 // wrap events.ErrInvalid; context cancellation is kept as is (errors.Is
 // context.Canceled / DeadlineExceeded still works); anything else is
 // wrapped with op only.
@@ -50,7 +50,7 @@ func wrapErr(op string, err error) error {
 // out, or accord_append's moved head.
 func isRetryable(err error) bool {
 	pe := pq.As(err, pqerror.UniqueViolation, pqerror.TRSerializationFailure, pqerror.TRDeadlockDetected,
-		pqerror.LockNotAvailable, errHeadMoved)
+		pqerror.LockNotAvailable, errHeadMoved, errVersionAssumed)
 	return pe != nil
 }
 

@@ -307,3 +307,66 @@ func TestTwoLogs(t *testing.T) {
 		t.Errorf("read %d events of %d written: missed %d, duplicated %d", len(seen), total.Load(), missed, dup)
 	}
 }
+
+// TestAssumedVersions checks the writer's plan for streams it does not
+// know: it assumes the version the append expects and accord_append checks
+// it. Right assumptions write without a read; wrong ones (a stale expected
+// version, NoStream on an existing stream) end as conflicts, through the
+// locked path, with nothing written.
+func TestAssumedVersions(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	open := func() *postgres.Log {
+		l, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	}
+	a := open()
+	g := storetest.NewGen("as")
+	s := storetest.AgreementStream("as")
+	if _, err := a.Append(t.Context(), s, events.NoStream, g.Events(s, 3)); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		expected  events.ExpectedVersion
+		conflict  bool
+		wantFirst int64 // version of the first event written
+	}{
+		{"stale", events.Exact(1), true, 0},
+		// Only accord_append's check catches this one: writing versions
+		// 6 and 7 would collide with nothing, and leave a gap.
+		{"ahead of the stream", events.Exact(5), true, 0},
+		{"no stream on an existing one", events.NoStream, true, 0},
+		{"right", events.Exact(3), false, 4},
+	}
+	for i, c := range cases {
+		// A writer that knows the log's head (it has appended to
+		// another stream) but not the stream.
+		b := open()
+		own := storetest.AgreementStream(fmt.Sprintf("as-own-%d", i))
+		if _, err := b.Append(t.Context(), own, events.NoStream, g.Events(own, 1)); err != nil {
+			t.Fatal(err)
+		}
+		before := b.Stats().PreReads.Load()
+		res, err := b.Append(t.Context(), s, c.expected, g.Events(s, 2))
+		var ce *events.ConflictError
+		switch {
+		case c.conflict && (!errors.As(err, &ce) || ce.Actual != 3):
+			t.Errorf("%s: err %v, want a conflict at version 3", c.name, err)
+		case !c.conflict && (err != nil || res.Versions[0] != c.wantFirst):
+			t.Errorf("%s: %+v, %v; want version %d", c.name, res, err, c.wantFirst)
+		}
+		if n := b.Stats().PreReads.Load() - before; n != 0 {
+			t.Errorf("%s: %d reads before planning, want none (the version is assumed)", c.name, n)
+		}
+		if c.conflict && b.Stats().Failed.Load() != 1 {
+			t.Errorf("%s: %d failed optimistic writes, want 1 (the wrong assumption)", c.name, b.Stats().Failed.Load())
+		}
+	}
+	if v, err := a.StreamVersion(t.Context(), s); err != nil || v != 5 {
+		t.Errorf("StreamVersion = %d, %v; want 5 (3 + the right append's 2)", v, err)
+	}
+}

@@ -136,12 +136,12 @@ func copyEnvelopePage(ctx context.Context, tx *sql.Tx, after int64, in *logcore.
 	if b.n == 0 {
 		return 0, 0, nil
 	}
-	args := b.args()
+	args := b.columns()
 	// recorded_at comes from each envelope here (the batch function gives
 	// one to the whole batch).
 	if _, err := tx.ExecContext(ctx, `INSERT INTO events_new (position, id, stream, version, type, occurred_at, reported_at, recorded_at, envelope, data)
 		SELECT u.position, u.id, u.stream, u.version, u.type, u.occurred_at, u.reported_at, u.recorded_at, u.envelope, u.data
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::date[], $7::date[], $10::timestamptz[], $8::bytea[], $9::text[])
+		FROM unnest($6::bigint[], $3::text[], $4::text[], $7::bigint[], $5::text[], $8::date[], $9::date[], $10::timestamptz[], $2::bytea[], $1::text[])
 		AS u(position, id, stream, version, type, occurred_at, reported_at, recorded_at, envelope, data)`,
 		append(args, b.recordedAt.value())...); err != nil {
 		return 0, 0, err

@@ -3,7 +3,9 @@
 -- positions expected_head+1 .. new_head, and the new head with the batch's
 -- own token. It raises AC001 (and so writes nothing) when the head is not
 -- (expected_head, expected_token) once it holds the head's row lock:
--- another writer appended since the plan. The token, which every write of
+-- another writer appended since the plan; and AC002 when a stream whose
+-- version the writer assumed (assumed_streams, assumed_versions) is at
+-- another. The token, which every write of
 -- the head changes, tells apart two logs whose heads are at the same
 -- position by chance (a batch planned on top of another batch that failed,
 -- where a third wrote the same number of events). See the package comment
@@ -22,10 +24,13 @@ ALTER TABLE log_head ADD COLUMN token bigint NOT NULL DEFAULT 0;
 COMMENT ON COLUMN log_head.token IS 'changed by every write of the head: (position, token) names one state of the log';
 
 -- +goose StatementBegin
-CREATE FUNCTION accord_append(pipelined boolean, expected_head bigint, expected_token bigint,
-    new_head bigint, new_token bigint, recorded timestamptz,
-    positions bigint[], ids text[], streams text[], versions bigint[], types text[],
-    occurred date[], reported date[], envelopes bytea[], datas text[])
+-- (The arrays come first, the largest first: lib/pq builds the message in
+-- a buffer that grows as the parameters are added.)
+CREATE FUNCTION accord_append(datas text[], envelopes bytea[], ids text[], streams text[], types text[],
+    positions bigint[], versions bigint[], occurred date[], reported date[],
+    assumed_streams text[], assumed_versions bigint[],
+    pipelined boolean, expected_head bigint, expected_token bigint,
+    new_head bigint, new_token bigint, recorded timestamptz)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     head bigint;
@@ -36,6 +41,12 @@ BEGIN
     -- took before planning, needs no order.
     IF pipelined THEN
         PERFORM pg_advisory_xact_lock(1633903460, (new_head % 2147483647)::integer);
+    END IF;
+    -- The versions the writer assumed for streams it did not know (the
+    -- versions their first appends expected): each must be the stream's.
+    IF EXISTS (SELECT 1 FROM unnest(assumed_streams, assumed_versions) AS a(stream, version)
+               WHERE coalesce((SELECT max(e.version) FROM events e WHERE e.stream = a.stream), 0) <> a.version) THEN
+        RAISE EXCEPTION 'accord: a stream is not at the version planned' USING ERRCODE = 'AC002';
     END IF;
     INSERT INTO events (position, id, stream, version, type, occurred_at, reported_at, recorded_at, envelope, data)
     SELECT u.position, u.id, u.stream, u.version, u.type, u.occurred_at, u.reported_at, recorded, u.envelope, u.data
