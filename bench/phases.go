@@ -370,47 +370,116 @@ func (r *runner) tailPhase(ctx context.Context) (Result, error) {
 // AsOfStats is what AsOf measured.
 type AsOfStats struct {
 	Queries int
-	// Events read and folded, over all queries.
-	Events    int
-	Elapsed   time.Duration
-	Latencies []time.Duration // sorted
-	// Found counts the queries whose agreement had a state at the date.
+	// Events read and folded by the queries from the store (the cold
+	// path), over all queries.
+	Events  int
+	Elapsed time.Duration
+	// Latencies of the queries as the server answers them (sorted): a
+	// projections.Set kept current over the log, checked against the
+	// log's head before each query, as httpapi's LiveSet does.
+	Latencies []time.Duration
+	// Cold are the latencies of the same queries answered from the store
+	// alone (sorted): read the agreement's stream and its parties'
+	// country streams, fold them, ask for the state.
+	Cold []time.Duration
+	// Build is the time to fold the log into the Set before the queries.
+	Build time.Duration
+	// Found counts the queries whose agreement had a state at the date
+	// (the same on both paths, or AsOf fails).
 	Found int
 }
 
 // AsOf runs queries as-of queries on log, which holds the workload of w
 // with n events: each picks a stream of w and a day in the log's valid-time
-// range at random (from seed), reads the agreement's stream and its
-// parties' country streams (ReadStream), folds them through a fresh
-// agreements projection and asks for the agreement's state as of that day.
+// range at random (from seed) and asks for the agreement's state as of
+// that day, answered twice: as the server answers it (from a
+// projections.Set folded over the whole log first, after a check of the
+// log's head, which a live server makes before each query to fold what
+// came since), and from the store alone (the streams read and folded).
+// The two answers must agree.
 func AsOf(ctx context.Context, log events.Log, codec *events.Codec, w *Workload, n, queries int, seed uint64) (AsOfStats, error) {
 	r := newRand(seed, 0xa50f)
 	first, last := w.DateRange(n)
 	days := int(last.Sub(first).Hours()/24) + 1
-	st := AsOfStats{Queries: queries, Latencies: make([]time.Duration, 0, queries)}
+	st := AsOfStats{Queries: queries, Latencies: make([]time.Duration, 0, queries), Cold: make([]time.Duration, 0, queries)}
 	start := time.Now()
+	set, head, err := foldLog(ctx, log, codec)
+	if err != nil {
+		return st, err
+	}
+	st.Build = time.Since(start)
+	start = time.Now()
 	for range queries {
 		si := r.IntN(w.Len())
 		at := first.AddDate(0, 0, r.IntN(days))
+		id, _ := w.Agreement(si)
 		t0 := time.Now()
-		k, found, err := asOfQuery(ctx, log, codec, w, si, at)
+		h, err := log.Head(ctx)
 		if err != nil {
 			return st, err
 		}
+		if h != head {
+			return st, fmt.Errorf("as-of: the log moved from %d to %d during the queries", head, h)
+		}
+		served, found := set.Agreements.Get(id, projections.Cut{AsOf: at})
 		st.Latencies = append(st.Latencies, time.Since(t0))
+		t0 = time.Now()
+		k, cold, coldFound, err := asOfQuery(ctx, log, codec, w, si, at)
+		if err != nil {
+			return st, err
+		}
+		st.Cold = append(st.Cold, time.Since(t0))
 		st.Events += k
+		if found != coldFound || found && served.Stage != cold.Stage {
+			return st, fmt.Errorf("as-of %s at %s: the live projection says %v/%s, the store %v/%s", id, at.Format(time.DateOnly), found, served.Stage, coldFound, cold.Stage)
+		}
 		if found {
 			st.Found++
 		}
 	}
 	st.Elapsed = time.Since(start)
 	slices.Sort(st.Latencies)
+	slices.Sort(st.Cold)
 	return st, nil
 }
 
-// asOfQuery answers one as-of query and returns the number of events it
-// folded and whether the agreement had a state.
-func asOfQuery(ctx context.Context, log events.Log, codec *events.Codec, w *Workload, si int, at time.Time) (int, bool, error) {
+// foldLog folds the whole log into a new projections.Set and returns it
+// with the position of the last event.
+func foldLog(ctx context.Context, log events.Log, codec *events.Codec) (*projections.Set, int64, error) {
+	set := projections.NewSet(codec)
+	var last int64
+	apply := func(e *events.Event) error {
+		last = e.Position
+		return set.Apply(e)
+	}
+	for {
+		var n int
+		var err error
+		if sc, ok := log.(store.Scanner); ok {
+			n, err = sc.ScanAll(ctx, last, ReplayPage, apply)
+		} else {
+			var page []events.Event
+			page, err = log.ReadAll(ctx, last, ReplayPage)
+			for i := range page {
+				if err == nil {
+					err = apply(&page[i])
+				}
+			}
+			n = len(page)
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("as-of: fold the log: %w", err)
+		}
+		if n < ReplayPage {
+			return set, last, nil
+		}
+	}
+}
+
+// asOfQuery answers one as-of query from the store alone and returns the
+// number of events it folded, the agreement's state and whether it had
+// one.
+func asOfQuery(ctx context.Context, log events.Log, codec *events.Codec, w *Workload, si int, at time.Time) (int, projections.AgreementState, bool, error) {
 	id, parties := w.Agreement(si)
 	streams := append([]string{w.Stream(si)}, make([]string, len(parties))...)
 	for i, c := range parties {
@@ -424,20 +493,20 @@ func asOfQuery(ctx context.Context, log events.Log, codec *events.Codec, w *Work
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return 0, false, err
+		return 0, projections.AgreementState{}, false, err
 	}
 	p := projections.NewAgreements(codec)
 	n := 0
 	for _, evs := range got {
 		for i := range evs {
 			if err := p.Apply(&evs[i]); err != nil {
-				return 0, false, fmt.Errorf("as-of: fold event %d: %w", evs[i].Position, err)
+				return 0, projections.AgreementState{}, false, fmt.Errorf("as-of: fold event %d: %w", evs[i].Position, err)
 			}
 		}
 		n += len(evs)
 	}
-	_, found := p.Get(id, projections.Cut{AsOf: at})
-	return n, found, nil
+	st, found := p.Get(id, projections.Cut{AsOf: at})
+	return n, st, found, nil
 }
 
 // readStream reads a whole stream.
@@ -472,6 +541,8 @@ func (r *runner) asOfPhase(ctx context.Context) (Result, error) {
 	}
 	res := measured(st.Events, st.Elapsed)
 	res.P50ms, res.P99ms = latencies(st.Latencies)
+	res.StoreP50ms, res.StoreP99ms = latencies(st.Cold)
+	res.BuildS = ptr(round(st.Build.Seconds(), 3))
 	res.Queries = ptr(st.Queries)
 	cpu.stop(ctx, &res)
 	return res, nil

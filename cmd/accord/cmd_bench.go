@@ -46,7 +46,8 @@ seen for that stream (the writers share what they have seen), re-reading and
 retrying on a conflict, until --events events are in.
 
 Phases (comma-separated, run in order):
-  append            the workload on accord's log: conflicts, p50_ms, p99_ms
+  append            the workload on accord's log: conflicts, p50_ms, p99_ms,
+                    and the writer's batches, events_per_batch, rewritten
   append-plain      the same on a plain table with UNIQUE(stream, version),
                     one multi-row INSERT per append
   append-watermill  the same with watermill-sql's publisher (PostgreSQL)
@@ -54,8 +55,11 @@ Phases (comma-separated, run in order):
                     the agreements projection: ok, rss_mb, live_heap_mb
   tail              one catch-up reader follows a fresh log while the writers
                     append: missed, duplicated, lag_p99_ms
-  asof              one agreement's state at a random date (reads its stream
-                    and its parties' streams): p50_ms, p99_ms
+  asof              one agreement's state at a random date as the server
+                    answers it, from the projection it keeps current (after
+                    a check of the log's head): p50_ms, p99_ms; and from the
+                    store alone (read its streams, fold): store_p50_ms,
+                    store_p99_ms
   branch            scenario branch creation: ns_per_branch, bytes_per_branch
   montecarlo        Monte Carlo forecast runs: runs_per_s
 
