@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -79,9 +80,12 @@ type Group struct {
 	mu     sync.Mutex
 	queue  []*call
 	closed bool
-	wake   chan struct{} // capacity 1: something was queued
-	once   sync.Once
-	done   chan struct{} // closed when the writer goroutine has returned
+	// want is how many queued calls wake the writer: it sets it to the
+	// number it waits for, so that it is not woken by every call.
+	want int
+	wake chan struct{} // capacity 1: want calls are queued
+	once sync.Once
+	done chan struct{} // closed when the writer goroutine has returned
 }
 
 // MaxBatchEvents bounds the events of one group-commit batch.
@@ -111,7 +115,7 @@ func NewGroup(commit Commit) *Group {
 // first Submit; Close stops it.
 func NewPipelinedGroup(start Starter, depth int) *Group {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Group{start: start, depth: max(depth, 1), ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &Group{start: start, depth: max(depth, 1), ctx: ctx, cancel: cancel, want: 1, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // ErrClosed is the error of calls submitted to, or still queued in, a
@@ -133,10 +137,13 @@ func (g *Group) Submit(ctx context.Context, req *Request) error {
 		return ErrClosed
 	}
 	g.queue = append(g.queue, c)
+	signal := len(g.queue) >= g.want
 	g.mu.Unlock()
-	select {
-	case g.wake <- struct{}{}:
-	default:
+	if signal {
+		select {
+		case g.wake <- struct{}{}:
+		default:
+		}
 	}
 	select {
 	case err := <-c.done:
@@ -211,6 +218,10 @@ func (g *Group) run() {
 			return
 		}
 		n := g.queued()
+		want := 1 // wake for the first call
+		if len(inflight) == g.depth {
+			want = math.MaxInt // a batch must land first
+		}
 		if g.ctx.Err() == nil && len(inflight) < g.depth && n > 0 {
 			if since.IsZero() {
 				since = time.Now()
@@ -223,7 +234,11 @@ func (g *Group) run() {
 				since = time.Time{}
 				continue
 			}
+			want = target
 			timer.Reset(wait - time.Since(since))
+		}
+		if !g.setWant(want) {
+			continue // they came meanwhile
 		}
 		var oldest <-chan struct{}
 		if len(inflight) > 0 {
@@ -240,6 +255,15 @@ func (g *Group) run() {
 		}
 		timer.Stop()
 	}
+}
+
+// setWant sets how many queued calls wake the writer, and reports false
+// when that many are already queued (then the writer goes on at once).
+func (g *Group) setWant(n int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.want = n
+	return len(g.queue) < n
 }
 
 // landed reports whether f has landed.
