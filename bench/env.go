@@ -18,7 +18,6 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" driver, for the compared plain store
 
 	"github.com/accord-dev/accord/events"
-	"github.com/accord-dev/accord/store/postgres"
 )
 
 // env creates the fresh databases of one Run and drops them at the end.
@@ -53,7 +52,7 @@ func connectEnv(ctx context.Context, db string) (*env, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench: database URL: %v: %w", err, events.ErrInvalid)
 		}
-		admin, err := sql.Open("postgres", plainDSN(db))
+		admin, err := sql.Open("postgres", db)
 		if err != nil {
 			return nil, fmt.Errorf("bench: %v: %w", err, events.ErrInvalid)
 		}
@@ -87,22 +86,6 @@ func connectEnv(ctx context.Context, db string) (*env, error) {
 	return &env{backend: "sqlite", dir: dir}, nil
 }
 
-// plainDSN returns dsn without the parameters that accord's store reads
-// itself (postgres.PipelineParam), for plain lib/pq connections.
-func plainDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return dsn
-	}
-	q := u.Query()
-	if !q.Has(postgres.PipelineParam) {
-		return dsn
-	}
-	q.Del(postgres.PipelineParam)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // newDatabase creates a fresh database (PostgreSQL) or names a fresh file
 // (SQLite) and returns its DSN for store.Open; label shows in the name.
 func (e *env) newDatabase(ctx context.Context, label string) (string, error) {
@@ -132,7 +115,7 @@ func (e *env) openDB(ctx context.Context, dsn string) (*sqlx.DB, error) {
 		db.SetMaxOpenConns(8)
 		return db, db.PingContext(ctx)
 	}
-	db, err := sqlx.Open("postgres", plainDSN(dsn))
+	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -5,14 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/store"
 	"github.com/accord-dev/accord/store/pgtest"
-	"github.com/accord-dev/accord/store/postgres"
 )
 
 // envInt returns the positive integer in the environment variable name, or
@@ -33,26 +31,13 @@ func envInt(t testing.TB, name string, def int) int {
 // backends are the stores every test runs on.
 var backends = []string{"postgres", "sqlite"}
 
-// tortureBackends are the backends of the torture tests: also PostgreSQL
-// with the group-commit writer's pipeline.
-var tortureBackends = []string{"postgres", "postgres-pipelined", "sqlite"}
-
 // newDSN returns the DSN of a fresh, empty store of backend for t: a
 // database of its own on the test server (pgtest), or a file in t's
 // temporary directory.
 func newDSN(t *testing.T, backend string) string {
 	t.Helper()
-	switch backend {
-	case "postgres":
+	if backend == "postgres" {
 		return pgtest.NewDatabase(t)
-	case "postgres-pipelined":
-		// The group-commit writer keeps two batches in flight.
-		dsn := pgtest.NewDatabase(t)
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		return dsn + sep + postgres.PipelineParam + "=2"
 	}
 	return "sqlite:" + filepath.Join(t.TempDir(), "accord.db")
 }

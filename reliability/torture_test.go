@@ -53,7 +53,7 @@ type tortureStats struct {
 // a re-sent batch got the original positions back.
 func TestTorture(t *testing.T) {
 	total := envInt(t, EnvTortureEvents, 5000)
-	for _, backend := range tortureBackends {
+	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
 			l := openStore(t, newDSN(t, backend))
 			torture(t, l, total)
@@ -63,13 +63,13 @@ func TestTorture(t *testing.T) {
 
 // TestTortureTwoStores runs the torture test with its writers spread over
 // two stores open on one database, as two processes would be: each
-// store's writer pipelines its batches on its own knowledge of the log,
-// and the other's appends move the head under it (PostgreSQL; on SQLite
-// the writers take turns). Every write must still land exactly once, at
+// store's writer plans its batches on its own knowledge of the log, and
+// the other's appends move the head under it (PostgreSQL; on SQLite the
+// writers take turns). Every write must still land exactly once, at
 // contiguous versions.
 func TestTortureTwoStores(t *testing.T) {
 	total := envInt(t, EnvTortureEvents, 5000)
-	for _, backend := range tortureBackends {
+	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
 			dsn := newDSN(t, backend)
 			torture(t, &twoLogs{logs: [2]events.Log{openStore(t, dsn), openStore(t, dsn)}}, total)

@@ -11,23 +11,20 @@ import (
 	"github.com/accord-dev/accord/store/storetest"
 )
 
-// TestLog runs the conformance suite on every backend, and on PostgreSQL
-// also with the group-commit writer's pipeline (two batches in flight).
+// TestLog runs the conformance suite on every backend.
 func TestLog(t *testing.T) {
-	for name, depth := range map[string]int{"postgres": 0, "postgres-pipelined": 2} {
-		t.Run(name, func(t *testing.T) {
-			pgtest.Require(t)
-			storetest.Run(t, func(t *testing.T) events.Log {
-				dsn := pgtest.NewDatabase(t)
-				l, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn, PipelineDepth: depth})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { l.Close() })
-				return l
-			})
+	t.Run("postgres", func(t *testing.T) {
+		pgtest.Require(t)
+		storetest.Run(t, func(t *testing.T) events.Log {
+			dsn := pgtest.NewDatabase(t)
+			l, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { l.Close() })
+			return l
 		})
-	}
+	})
 	t.Run("sqlite", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) events.Log {
 			l, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "accord.db")})

@@ -48,11 +48,6 @@ type writerState struct {
 	token    int64 // the head's token (see migrations/00004)
 	last     time.Time
 	versions map[string]int64 // 0 for a stream known to have no events
-	// inflight counts the batches sent and not yet settled: while there
-	// are some, the head and versions above are what they will make them.
-	inflight int
-	// pending counts, per stream, the batches in flight that write it.
-	pending map[string]int
 	// lockedUntil is when the writer may write optimistically again after
 	// another process's appends made its writes fail (see lockedSpell).
 	lockedUntil time.Time
@@ -61,7 +56,7 @@ type writerState struct {
 // lockedSpell is how long the writer writes on the locked path after its
 // optimistic writes failed because of another process's appends. Two
 // processes that append at once would otherwise keep failing each other's
-// pipelined batches; on the locked path they take turns.
+// optimistic batches; on the locked path they take turns.
 const lockedSpell = time.Second
 
 // foreign reports whether err, the failure of an optimistic write, means
@@ -82,7 +77,7 @@ func (l *Log) foreign(err error) bool {
 }
 
 // maxCachedStreams bounds writerState.versions; the cache starts over when
-// it is full and no batch is in flight.
+// it is full.
 const maxCachedStreams = 100000
 
 // reset makes the head (head, token) and last the known state, with no
@@ -102,8 +97,7 @@ func (w *writerState) forget(streams map[string]int64) {
 	}
 }
 
-// apply records what a plan writes (or, in flight, will write), with the
-// new head's token.
+// apply records what a plan wrote, with the new head's token.
 func (w *writerState) apply(p logcore.Plan, token int64) {
 	w.head, w.token, w.last = p.Head, token, p.RecordedAt
 	for s, v := range p.Streams {
@@ -131,14 +125,13 @@ func (t *tokens) next() int64 { return t.prefix | int64(t.n.Add(1)|1<<31) }
 // mine reports whether token was made by t.
 func (t *tokens) mine(token int64) bool { return token>>32 == t.prefix>>32 }
 
-// startBatch is the group-commit writer's logcore.Starter (see "Group
+// commitBatch is the group-commit writer's logcore.Commit (see "Group
 // commit" in the package comment): it plans the batch from what the writer
-// knows of the log, assuming that the batches still in flight succeed,
-// sends it to accord_append on a connection of the writer's pool and
-// returns at once. If the write fails, the batch is settled on the locked
-// path (lockedCommit) once everything sent before it has been settled and
-// everything sent after it has landed.
-func (l *Log) startBatch(ctx context.Context, reqs []*logcore.Request) *logcore.Flight {
+// knows of the log and writes it with one call of accord_append on the
+// writer's connection; if that fails on a moved head, an id already in the
+// log, a wrong assumed version or a value the database rejects, it writes
+// the batch again on the locked path (lockedCommit).
+func (l *Log) commitBatch(ctx context.Context, reqs []*logcore.Request) error {
 	if l.onBatch != nil {
 		l.onBatch(len(reqs))
 	}
@@ -149,110 +142,55 @@ func (l *Log) startBatch(ctx context.Context, reqs []*logcore.Request) *logcore.
 	}
 	// (The wall clock, not Config.Clock: this only chooses a path, and
 	// Config.Clock is read once per batch, for RecordedAt.)
-	if l.w.inflight == 0 && time.Now().Before(l.w.lockedUntil) {
-		// Another process appended lately: write on the locked path,
-		// one batch at a time, rather than fail on each other's rows.
+	if time.Now().Before(l.w.lockedUntil) {
+		// Another process appended lately: write on the locked path
+		// rather than fail on each other's rows.
 		l.stats.Locked.Add(1)
-		f := logcore.NewFlight(func(ctx context.Context) error { return l.lockedCommit(ctx, reqs) })
-		f.Land(true)
-		return f
+		return l.lockedCommit(ctx, reqs)
 	}
-	plan, assumed, deferred, err := l.planOptimistic(ctx, reqs)
+	plan, assumed, err := l.planOptimistic(ctx, reqs)
 	if err != nil || len(plan.Rows) == 0 {
 		// Nothing written: the versions assumed were not checked.
 		l.w.forget(assumed)
-		f := logcore.NewFlight(func(ctx context.Context) error {
-			if err != nil {
-				return err
-			}
-			l.settleDeferred(ctx, deferred)
-			return nil
-		})
-		f.Land(err != nil || len(deferred) > 0)
-		return f
+		return err
 	}
 	st, err := l.prepared(ctx)
 	if err != nil {
-		f := logcore.NewFlight(func(context.Context) error { return err })
-		f.Land(true)
-		return f
+		return err
 	}
-	b := <-l.batches
+	b := l.wbatch
 	b.reset()
 	for _, r := range plan.Rows {
 		b.add(r.Event, r.Data)
 	}
-	token := l.tokens.next()
 	b.assume(assumed)
-	// Order the batches in flight with advisory locks (see accord_append)
-	// only when there can be more than one.
-	args := append(b.args(), l.depth > 1, l.w.head, l.w.token, plan.Head, token, plan.RecordedAt)
-	// Assume that it succeeds; the next batch is planned on that.
-	l.w.apply(plan, token)
-	l.w.inflight++
-	for s := range plan.Streams {
-		l.w.pending[s]++
+	token := l.tokens.next()
+	// Without ctx's cancellation: lib/pq would start a goroutine per
+	// statement to watch for it. The statement is bounded by the writer's
+	// lock timeout; Close waits for it.
+	_, err = st.appendFast.ExecContext(context.WithoutCancel(ctx),
+		append(b.args(), l.w.head, l.w.token, plan.Head, token, plan.RecordedAt)...)
+	if err == nil {
+		l.w.apply(plan, token)
+		return nil
 	}
-	var execErr error
-	f := logcore.NewFlight(func(ctx context.Context) error {
-		l.w.inflight--
-		for s := range plan.Streams {
-			if l.w.pending[s]--; l.w.pending[s] <= 0 {
-				delete(l.w.pending, s)
-			}
-		}
-		if execErr == nil {
-			l.settleDeferred(ctx, deferred)
-			return nil
-		}
-		l.w.valid = false
-		if !errors.Is(execErr, logcore.ErrRetry) && !errors.Is(execErr, events.ErrInvalid) {
-			return execErr
-		}
-		l.stats.Failed.Add(1)
-		if l.foreign(execErr) {
-			l.stats.Foreign.Add(1)
-			l.w.lockedUntil = time.Now().Add(lockedSpell)
-		}
-		// The head moved (another process appended, or a batch before
-		// this one failed), an id is already in the log (a retry), or a
-		// value was rejected: the locked path sorts it out.
-		for _, r := range reqs {
-			r.Reset()
-		}
-		return l.lockedCommit(ctx, reqs)
-	})
-	exec := func() {
-		// Without ctx's cancellation: lib/pq would start a goroutine per
-		// statement to watch for it. The statement is bounded by the
-		// writer's lock timeout; Close waits for it.
-		_, err := st.appendFast.ExecContext(context.WithoutCancel(ctx), args...)
-		l.batches <- b
-		execErr = wrapErr("write events", err)
-		f.Land(err != nil || len(deferred) > 0)
+	err = wrapErr("write events", err)
+	l.w.valid = false
+	if !errors.Is(err, logcore.ErrRetry) && !errors.Is(err, events.ErrInvalid) {
+		return err
 	}
-	if l.depth == 1 {
-		exec() // nothing to overlap with
-	} else {
-		go exec()
+	l.stats.Failed.Add(1)
+	if l.foreign(err) {
+		l.stats.Foreign.Add(1)
+		l.w.lockedUntil = time.Now().Add(lockedSpell)
 	}
-	return f
-}
-
-// settleDeferred gives the requests that planOptimistic deferred their
-// outcome, now that the batches they were planned behind have been
-// settled: it writes them on the locked path, each failing with the error
-// of that path if it fails (the rest of their batch is written).
-func (l *Log) settleDeferred(ctx context.Context, deferred []*logcore.Request) {
-	if len(deferred) == 0 {
-		return
+	// The head moved (another process appended), an id is already in the
+	// log (a retry), a stream is not at the version assumed, or a value
+	// was rejected: the locked path sorts it out.
+	for _, r := range reqs {
+		r.Reset()
 	}
-	l.stats.Deferred.Add(int64(len(deferred)))
-	if err := l.lockedCommit(ctx, deferred); err != nil {
-		for _, r := range deferred {
-			r.Result, r.Err, r.Done = events.AppendResult{}, err, true
-		}
-	}
+	return l.lockedCommit(ctx, reqs)
 }
 
 // WriterStats counts what the group-commit writer of a Log did since it
@@ -268,11 +206,9 @@ type WriterStats struct {
 	// Locked counts batches written on the locked path from the start
 	// (while another process was appending; see lockedSpell).
 	Locked atomic.Int64
-	// Deferred counts appends whose conflict depended on a batch in
-	// flight (see planOptimistic).
-	Deferred atomic.Int64
 	// PreReads counts the reads of streams' versions the writer made
-	// before planning a batch (streams it did not know).
+	// before planning a batch (streams it did not know and could not
+	// assume a version for).
 	PreReads atomic.Int64
 }
 
@@ -289,20 +225,18 @@ func (l *Log) lockedCommit(ctx context.Context, reqs []*logcore.Request) error {
 }
 
 // planOptimistic plans a batch from what the writer knows of the log (see
-// "Group commit" in the package comment), reading the head and the
-// versions of the streams it does not know, and settles the requests that
-// conflict (settleConflicts). The plan's rows are the events to write
-// after the head the writer knows. A request that conflicts on a stream
-// that a batch in flight writes is deferred: whether it conflicts depends
-// on that batch's outcome, so it is written on the locked path once the
-// batch has been settled (settleDeferred).
-func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (plan logcore.Plan, assumed map[string]int64, deferred []*logcore.Request, err error) {
+// "Group commit" in the package comment), assuming versions for streams it
+// does not know or reading them, and settles the requests that conflict
+// (settleConflicts). The plan's rows are the events to write after the
+// head the writer knows; assumed are the versions accord_append must
+// check.
+func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (plan logcore.Plan, assumed map[string]int64, err error) {
 	st, err := l.prepared(ctx)
 	if err != nil {
-		return logcore.Plan{}, nil, nil, err
+		return logcore.Plan{}, nil, err
 	}
 	w := &l.w
-	if w.inflight == 0 && len(w.versions) > maxCachedStreams {
+	if len(w.versions) > maxCachedStreams {
 		w.valid = false
 	}
 	streams := logcore.Streams(reqs)
@@ -328,19 +262,15 @@ func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (plan
 		l.stats.PreReads.Add(1)
 		head, token, last, vs, err := preRead(ctx, st, missing)
 		if err != nil {
-			return logcore.Plan{}, nil, nil, err
+			return logcore.Plan{}, nil, err
 		}
-		// With batches in flight, the head read is behind the writer's,
-		// and the streams it does not know are none of theirs: their
-		// versions are as read (if another process wrote them, the head
-		// has moved and every batch in flight fails). Without, a head
-		// other than the writer's means that another process appended,
-		// and what the writer knows is stale.
-		if w.inflight == 0 && (!w.valid || head != w.head || token != w.token) {
+		// A head other than the writer's means that another process
+		// appended, and what the writer knows is stale.
+		if !w.valid || head != w.head || token != w.token {
 			if w.valid && len(missing) < len(streams) {
 				missing = streams
 				if head, token, last, vs, err = preRead(ctx, st, missing); err != nil {
-					return logcore.Plan{}, nil, nil, err
+					return logcore.Plan{}, nil, err
 				}
 			}
 			w.reset(head, token, last)
@@ -356,19 +286,15 @@ func (l *Log) planOptimistic(ctx context.Context, reqs []*logcore.Request) (plan
 	var conflicted []*logcore.Request
 	for _, r := range reqs {
 		var ce *events.ConflictError
-		switch {
-		case !errors.As(r.Err, &ce):
-		case w.pending[r.Stream] > 0:
-			deferred = append(deferred, r)
-		default:
+		if errors.As(r.Err, &ce) {
 			conflicted = append(conflicted, r)
 		}
 	}
 	if err := l.settleConflicts(ctx, st, conflicted); err != nil {
 		w.forget(assumed)
-		return logcore.Plan{}, nil, nil, err
+		return logcore.Plan{}, nil, err
 	}
-	return plan, assumed, deferred, nil
+	return plan, assumed, nil
 }
 
 // expectedOf returns the version that the first call of reqs to stream
@@ -537,13 +463,13 @@ WHERE h.id = 1`
 
 	// appendSQL writes a planned batch (migrations/00004): the events, one
 	// array per column ($1 to $9, see batch), the streams whose versions
-	// the plan assumed and those versions ($10, $11), pipelined or not
-	// ($12), the head planned from ($13, $14), the new head ($15, $16)
-	// and the batch's recorded_at ($17); if the head is not the one
-	// planned from it fails with AC001, if a stream is not at the version
-	// assumed with AC002, and writes nothing.
+	// the plan assumed and those versions ($10, $11), the head planned
+	// from ($12, $13), the new head ($14, $15) and the batch's
+	// recorded_at ($16); if the head is not the one planned from it fails
+	// with AC001, if a stream is not at the version assumed with AC002,
+	// and writes nothing.
 	appendSQL = `SELECT accord_append($1::text[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
-	$8::date[], $9::date[], $10::text[], $11::bigint[], $12, $13, $14, $15, $16, $17)`
+	$8::date[], $9::date[], $10::text[], $11::bigint[], $12, $13, $14, $15, $16)`
 )
 
 // statements are the prepared statements of the append and read paths.
@@ -715,7 +641,7 @@ func writePlan(ctx context.Context, stmt *sqlx.Stmt, b *batch, plan logcore.Plan
 	for _, r := range plan.Rows {
 		b.add(r.Event, r.Data)
 	}
-	args := append(b.args(), false, head, token, plan.Head, newToken, plan.RecordedAt)
+	args := append(b.args(), head, token, plan.Head, newToken, plan.RecordedAt)
 	if _, err := stmt.ExecContext(ctx, args...); err != nil {
 		return wrapErr("write events", err)
 	}

@@ -26,26 +26,12 @@ type Config struct {
 	// is read while the append holds the log's write lock; the store keeps
 	// RecordedAt non-decreasing in position order whatever the clock does.
 	Clock func() time.Time
-	// PipelineDepth is how many group-commit batches the writer keeps in
-	// flight at once (default 1; see "Group commit" in the package
-	// comment): with 2, the next batch is inserted while the previous one
-	// commits. On a 2-core machine that was slower (the two backends
-	// contend for the same index pages, and batches are half as large), so
-	// 1 is the default. The DSN parameter accord_pipeline sets it too.
-	PipelineDepth int
 	// SkipMigrate makes Open leave the schema alone; call Migrate before
 	// using the log. By default Open migrates the database to the newest
 	// schema (under a PostgreSQL advisory lock, so concurrent processes
 	// may open the same database).
 	SkipMigrate bool
 }
-
-// DefaultPipelineDepth is the writer's pipeline depth when
-// Config.PipelineDepth is 0.
-const DefaultPipelineDepth = 1
-
-// MaxPipelineDepth bounds Config.PipelineDepth.
-const MaxPipelineDepth = 8
 
 // DefaultMaxConns is the pool size when Config.MaxConns is 0.
 const DefaultMaxConns = 10
@@ -58,9 +44,7 @@ func (c Config) withDefaults() Config {
 	if c.Codec == nil {
 		c.Codec = events.NewCodec()
 	}
-	if c.PipelineDepth == 0 {
-		c.PipelineDepth = DefaultPipelineDepth
-	}
+
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
@@ -77,9 +61,7 @@ func (c Config) Validate() error {
 	if c.MaxConns < 0 {
 		errs = append(errs, fmt.Errorf("MaxConns %d must not be negative", c.MaxConns))
 	}
-	if c.PipelineDepth < 0 || c.PipelineDepth > MaxPipelineDepth {
-		errs = append(errs, fmt.Errorf("PipelineDepth %d must be 1 to %d", c.PipelineDepth, MaxPipelineDepth))
-	}
+
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("postgres config: %w: %w", err, events.ErrInvalid)
 	}

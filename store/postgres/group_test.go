@@ -126,8 +126,8 @@ func TestGroupCommit(t *testing.T) {
 
 // TestBatchFailure checks that when the writes of a batch fail (here: the
 // connections are terminated while they wait for the log's lock), every
-// append of the batch fails with ErrUnavailable, nothing is written, also
-// of the batches in flight behind it, and the log works again afterwards.
+// append of the batch fails with ErrUnavailable, nothing is written, and
+// the log works again afterwards.
 func TestBatchFailure(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	l, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn})

@@ -68,13 +68,15 @@
 // The optimistic write, the usual one, is one statement in its own
 // implicit transaction: a call of accord_append (migrations/00004) with
 // one array parameter per column, sent in PostgreSQL's binary format. The
-// function inserts the events, then locks log_head, checks that the head
-// is still the one the writer planned from (position and token) and writes
+// function locks log_head, checks that the head is still the one the
+// writer planned from (position and token), inserts the events and writes
 // the new head; if the head has moved it raises AC001 and nothing is
 // written. To plan without a round trip, the writer keeps what it knows of
 // the log (writerState): the head after its last batch and the versions of
-// the streams it has written or read since (a stream it does not know
-// costs one read of the head and its version, preRead). It does not look
+// the streams it has written or read since. For a stream it does not
+// know, it plans on the version that the first append to it expects and
+// has the function check that version (AC002 when it is wrong); only an
+// append that expects Any costs a read first (preRead). It does not look
 // the ids up: an id already in the log makes the insert fail on the unique
 // index, writing nothing. A call that the plan finds in conflict is
 // checked against the log's ids first (settleConflicts): a retry of
@@ -85,31 +87,25 @@
 // original positions: idempotent retries), locks log_head, reads the
 // streams' versions, plans, writes with the same function and commits.
 // The writer falls back to it for a batch when the optimistic write did
-// not apply (another process appended: the head moved), failed on a unique
-// index (an id already in the log, or a concurrent writer's), or waited
-// too long for a lock. The locked write also refreshes what the writer
+// not apply (another process appended: the head moved; a stream was not at
+// the version assumed), failed on a unique index (an id already in the
+// log, or a concurrent writer's), or waited too long for a lock. The locked write also refreshes what the writer
 // knows. When the optimistic writes fail because another process is
 // appending (the head has a token of another Log, or a lock was held), the
 // writer writes on the locked path for a while (lockedSpell): two
 // processes that both write optimistically would keep failing each
 // other's batches; on the locked path they take turns.
 //
-// # Pipelining
+// # Tried and left out: pipelining
 //
-// With Config.PipelineDepth (or the DSN parameter accord_pipeline) above
-// 1, the writer sends the next batch before the previous one has
-// committed (logcore.NewPipelinedGroup), planned as if it succeeds: its
-// inserts run while the previous batch commits, and it then waits for
-// that batch (an advisory lock that each pipelined batch holds on the head
-// it produces) and checks the head as above. The head's token makes the
-// check exact: a batch planned on top of one that failed cannot commit
-// even if another write left the head at the same position. A call whose
-// conflict depends on a batch still in flight is settled on the locked
-// path after that batch (planOptimistic). When a pipelined write fails,
-// the writer lets the later batches land (they fail too) and writes them
-// again, in order, on the locked path. Measured on a 2-core machine, depth
-// 2 was slower than 1 (the two backends contend for the same index pages,
-// and each batch holds half the calls), so the default is 1.
+// Sending the next batch before the previous one has committed (two
+// connections, the next batch planned as if the previous succeeds, the
+// head's token making the check exact) was built and measured: on a
+// 2-core machine it was slower either way round. With the inserts first
+// and the head lock last, the two backends contended for the same index
+// pages (server CPU per event doubled); with the head lock first, every
+// batch waited on a lock at the server, and half-size batches paid the
+// commit twice as often (13k against 22k events/s).
 //
 // # Failures
 //
@@ -126,10 +122,10 @@
 // like a call whose connection is lost during the commit (retrying with
 // the same ids is safe either way).
 //
-// The writer has a pool of its own (application_name "accord-writer"),
-// whose statements are planned once (generic plans: the function's
-// statements read no table whose size changes the plan), whose array
-// parameters go in binary (no quoting, escaping and parsing of text
+// The writer has a connection of its own (application_name
+// "accord-writer"), whose statements are planned once (generic plans: the
+// function's statements read no table whose size changes the plan), whose
+// array parameters go in binary (no quoting, escaping and parsing of text
 // arrays), and whose lock waits time out soon (writerLockTimeout: a long
 // wait means another process holds the log).
 //
@@ -176,7 +172,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"strconv"
 	"sync"
 	"time"
 
@@ -203,17 +198,15 @@ type Log struct {
 	stmtMu sync.Mutex
 	stmts  *statements // prepared on first use; see prepared
 
-	group  *logcore.Group // the group-commit writer; see startBatch
+	group  *logcore.Group // the group-commit writer; see commitBatch
 	tokens *tokens        // the tokens of the heads this Log writes
 	w      writerState    // used by the group's writer goroutine only
 	stats  WriterStats
 	// buffers holds the read path's payload buffers (*logcore.Payloads),
 	// reused from read to read.
 	buffers sync.Pool
-	depth   int // the writer's pipeline depth (Config.PipelineDepth)
-	// batches holds the writer's array builders, one per batch in
-	// flight, reused from batch to batch.
-	batches chan *batch
+	// wbatch builds the writer's arrays, reused from batch to batch.
+	wbatch *batch
 	// onBatch, when not nil, is called by the writer with the size of
 	// every batch before writing it (tests).
 	onBatch func(n int)
@@ -236,17 +229,6 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	if pqcfg.Runtime == nil {
 		pqcfg.Runtime = map[string]string{}
-	}
-	// accord's own parameter, not PostgreSQL's.
-	if v, ok := pqcfg.Runtime[PipelineParam]; ok {
-		delete(pqcfg.Runtime, PipelineParam)
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxPipelineDepth {
-			return nil, fmt.Errorf("postgres: DSN parameter %s=%q: want 1 to %d: %w", PipelineParam, v, MaxPipelineDepth, events.ErrInvalid)
-		}
-		if cfg.PipelineDepth == DefaultPipelineDepth {
-			cfg.PipelineDepth = n
-		}
 	}
 	wcfg := pqcfg.Clone()
 	if wcfg.ApplicationName == "" {
@@ -274,20 +256,14 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		}
 		return nil, fmt.Errorf("postgres: connect: %w: %w", events.ErrUnavailable, err)
 	}
-	wdb, err := openPool(wcfg, cfg.PipelineDepth)
+	wdb, err := openPool(wcfg, 1)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	l := &Log{db: db, wdb: wdb, codec: cfg.Codec, clock: cfg.Clock, tokens: newTokens()}
-	l.w.pending = map[string]int{}
-	depth := cfg.PipelineDepth
-	l.depth = depth
-	l.batches = make(chan *batch, depth)
-	for range depth {
-		l.batches <- newBatch(true)
-	}
-	l.group = logcore.NewPipelinedGroup(l.startBatch, depth)
+	l.wbatch = newBatch(true)
+	l.group = logcore.NewGroup(l.commitBatch)
 	closeAll := func() {
 		db.Close()
 		wdb.Close()
@@ -300,11 +276,6 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	return l, nil
 }
-
-// PipelineParam is the DSN parameter that sets Config.PipelineDepth
-// ("postgres://...?accord_pipeline=1"); the Log takes it out of the DSN
-// before connecting.
-const PipelineParam = "accord_pipeline"
 
 // writerLockTimeout is the lock_timeout of the writer's connections.
 const writerLockTimeout = "250ms"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -18,41 +17,6 @@ import (
 // that its outcome is unknown): every request of the batch fails with it.
 type Commit func(ctx context.Context, reqs []*Request) error
 
-// Starter starts writing a batch for a pipelined Group (NewPipelinedGroup)
-// and returns at once: the Flight it returns is finished (Flight.Land)
-// when the write is over, successful or not. The writer goroutine calls
-// Starter for one batch after the other, while earlier batches may still
-// be in flight, so the backend plans each batch as if the earlier ones
-// succeed. Once a batch has landed, and all the batches started before it
-// have been settled, the Group calls the Flight's settle function, also on
-// the writer goroutine; it gives every request its outcome, like Commit,
-// and may write the batch again (under a lock, say) if the pipelined
-// write failed. When a batch lands asking to be drained (Land), the Group
-// waits for every later batch in flight to land before settling it, so
-// that such a settle never writes while the writer has writes in flight.
-type Starter func(ctx context.Context, reqs []*Request) *Flight
-
-// Flight is a batch being written by a pipelined backend.
-type Flight struct {
-	landed chan struct{}
-	drain  bool
-	settle func(ctx context.Context) error
-}
-
-// NewFlight returns a batch in flight whose outcome settle gives (see
-// Starter). The backend calls Land when the write is over.
-func NewFlight(settle func(ctx context.Context) error) *Flight {
-	return &Flight{landed: make(chan struct{}), settle: settle}
-}
-
-// Land marks the write as over. drain says that settling the batch writes
-// (its write failed and is done again, say), so that the Group must first
-// let every later batch in flight land. Call it once.
-func (f *Flight) Land(drain bool) {
-	f.drain = drain
-	close(f.landed)
-}
-
 // Group is a group-commit queue. Append calls (on any goroutine) prepare
 // their request and Submit it; one writer goroutine takes every request
 // queued, up to MaxBatchEvents events, hands them to the backend as one
@@ -61,19 +25,13 @@ func (f *Flight) Land(drain bool) {
 // log's write lock, the round trips, the commit's disk flush) is shared by
 // all the appends that arrived during the previous one.
 //
-// A pipelined Group (NewPipelinedGroup) has up to depth batches in flight
-// at once: the next batch is planned and sent while the previous one
-// commits, so that the database works on both. A Group made by NewGroup
-// writes one batch at a time.
-//
 // A caller whose context ends while its request is queued is answered with
 // the context's error and its request is dropped; once its batch has been
 // handed to the backend, the request may be written even though the caller
 // has gone (as when a connection is lost during a commit: a retry with the
 // same ids is safe).
 type Group struct {
-	start  Starter
-	depth  int
+	commit Commit
 	ctx    context.Context // the writer's: ends with Close
 	cancel context.CancelFunc
 
@@ -98,24 +56,12 @@ type call struct {
 	done chan error // capacity 1
 }
 
-// NewGroup returns a group-commit queue that writes one batch at a time
-// with commit. Its writer goroutine starts with the first Submit; Close
+// NewGroup returns a group-commit queue that writes with commit, one batch
+// at a time. Its writer goroutine starts with the first Submit; Close
 // stops it.
 func NewGroup(commit Commit) *Group {
-	return NewPipelinedGroup(func(ctx context.Context, reqs []*Request) *Flight {
-		err := commit(ctx, reqs)
-		f := NewFlight(func(context.Context) error { return err })
-		f.Land(false)
-		return f
-	}, 1)
-}
-
-// NewPipelinedGroup returns a group-commit queue that keeps up to depth
-// batches in flight (see Starter). Its writer goroutine starts with the
-// first Submit; Close stops it.
-func NewPipelinedGroup(start Starter, depth int) *Group {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Group{start: start, depth: max(depth, 1), ctx: ctx, cancel: cancel, want: 1, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &Group{commit: commit, ctx: ctx, cancel: cancel, want: 1, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // ErrClosed is the error of calls submitted to, or still queued in, a
@@ -153,7 +99,7 @@ func (g *Group) Submit(ctx context.Context, req *Request) error {
 	}
 }
 
-// Close stops the writer after the batches in progress, failing the calls
+// Close stops the writer after the batch in progress, failing the calls
 // still queued with ErrClosed, and waits for it. Later Submits fail with
 // ErrClosed.
 func (g *Group) Close() {
@@ -173,85 +119,52 @@ func (g *Group) Close() {
 	}
 }
 
-// flight is a started batch and its callers.
-type flight struct {
-	*Flight
-	calls []*call
-	start time.Time
-}
-
 // run is the writer goroutine.
 //
-// Before it takes a batch it may wait a little for more calls (see
-// ready): with synchronous callers, the callers answered by the last batch
-// come back with their next call right away, and waiting for them puts
-// them together into the next batch. Without the wait, a batch would
-// start with the first caller back, the others would wait for the next
-// one, and the callers would settle into many small batches, each paying
-// a whole commit. A pipelined Group waits for its share of the callers:
-// the callers it has seen lately, divided by the depth.
+// Before it takes a batch it may wait a little for more calls: with
+// synchronous callers, the callers answered by the last batch come back
+// with their next call right away, and waiting for them puts them
+// together into the next batch. Without the wait, a batch would start
+// with the first caller back, the others would wait for the next one, and
+// the callers would settle into alternating halves, each paying a whole
+// commit. While it waits it is woken only when all the callers it waits
+// for are queued (setWant), or when the wait is over.
 func (g *Group) run() {
 	defer close(g.done)
 	var (
-		inflight []*flight
-		crowd    int           // callers seen lately: in flight, queued, just answered
+		expected int           // callers expected in the next batch
 		wait     time.Duration // how long to wait for them at most
 		since    time.Time     // when the next batch began to wait
 		timer    = time.NewTimer(time.Hour)
 	)
 	timer.Stop()
-	for {
-		// Settle the batches that have landed, oldest first.
-		for len(inflight) > 0 && landed(inflight[0]) {
-			f := inflight[0]
-			if f.drain {
-				for _, later := range inflight[1:] {
-					<-later.landed
-				}
-			}
-			g.settle(f)
-			inflight = inflight[1:]
-			crowd = len(f.calls) + g.queued() + inFlightCalls(inflight)
-			wait = min(time.Since(f.start)/2, MaxLinger)
-		}
-		if g.ctx.Err() != nil && len(inflight) == 0 {
-			return
-		}
-		n := g.queued()
+	for g.ctx.Err() == nil {
 		want := 1 // wake for the first call
-		if len(inflight) == g.depth {
-			want = math.MaxInt // a batch must land first
-		}
-		if g.ctx.Err() == nil && len(inflight) < g.depth && n > 0 {
+		if n := g.queued(); n > 0 {
 			if since.IsZero() {
 				since = time.Now()
 			}
-			target := max(1, (crowd+g.depth-1)/g.depth)
-			if n >= target || time.Since(since) >= wait {
-				if batch := g.take(); len(batch) > 0 {
-					inflight = append(inflight, g.begin(batch))
-				}
+			if n >= expected || time.Since(since) >= wait {
+				start := time.Now()
+				batch := g.take()
+				g.process(batch)
+				// The callers just answered, and those that queued
+				// during the commit, are the ones to expect.
+				expected = len(batch) + g.queued()
+				wait = min(time.Since(start)/2, MaxLinger)
 				since = time.Time{}
 				continue
 			}
-			want = target
+			want = expected
 			timer.Reset(wait - time.Since(since))
 		}
 		if !g.setWant(want) {
 			continue // they came meanwhile
 		}
-		var oldest <-chan struct{}
-		if len(inflight) > 0 {
-			oldest = inflight[0].landed
-		}
 		select {
 		case <-g.wake:
-		case <-oldest:
 		case <-timer.C:
 		case <-g.ctx.Done():
-			if len(inflight) > 0 {
-				<-inflight[0].landed
-			}
 		}
 		timer.Stop()
 	}
@@ -264,25 +177,6 @@ func (g *Group) setWant(n int) bool {
 	defer g.mu.Unlock()
 	g.want = n
 	return len(g.queue) < n
-}
-
-// landed reports whether f has landed.
-func landed(f *flight) bool {
-	select {
-	case <-f.landed:
-		return true
-	default:
-		return false
-	}
-}
-
-// inFlightCalls counts the calls of the batches in flight.
-func inFlightCalls(fs []*flight) int {
-	n := 0
-	for _, f := range fs {
-		n += len(f.calls)
-	}
-	return n
 }
 
 // MaxLinger bounds how long the writer waits for expected callers before
@@ -332,9 +226,9 @@ func (g *Group) take() []*call {
 	return batch
 }
 
-// begin drops the calls of batch whose context has ended (answering them)
-// and starts writing the others.
-func (g *Group) begin(batch []*call) *flight {
+// process commits one batch and answers its callers; calls whose context
+// has ended are answered with its error and dropped first.
+func (g *Group) process(batch []*call) {
 	live := batch[:0:0]
 	reqs := make([]*Request, 0, len(batch))
 	for _, c := range batch {
@@ -345,26 +239,14 @@ func (g *Group) begin(batch []*call) *flight {
 		live = append(live, c)
 		reqs = append(reqs, c.req)
 	}
-	f := &flight{calls: live, start: time.Now()}
 	if len(reqs) == 0 {
-		f.Flight = NewFlight(func(context.Context) error { return nil })
-		f.Land(false)
-		return f
-	}
-	f.Flight = g.start(g.ctx, reqs)
-	return f
-}
-
-// settle settles a landed batch and answers its callers.
-func (g *Group) settle(f *flight) {
-	if len(f.calls) == 0 {
 		return
 	}
-	err := f.Flight.settle(g.ctx)
+	err := g.commit(g.ctx, reqs)
 	if err != nil && g.ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err = ErrClosed
 	}
-	for _, c := range f.calls {
+	for _, c := range live {
 		c.done <- err
 	}
 }
