@@ -3,6 +3,7 @@ package postgres
 import (
 	"bufio"
 	"context"
+	"database/sql/driver"
 	"net"
 	"time"
 )
@@ -47,3 +48,38 @@ type bufferedConn struct {
 
 // Read reads from the buffer, filling it from the connection when empty.
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// initConnector runs statements on each new connection of a pool before
+// database/sql uses it.
+type initConnector struct {
+	driver.Connector
+	init []string
+}
+
+// Connect opens a connection and runs the init statements on it.
+func (c initConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		return conn, nil
+	}
+	for _, q := range c.init {
+		if _, err := ex.ExecContext(ctx, q, nil); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return conn, nil
+}
+
+// writerInit is run on each connection of the writer's pool. It makes the
+// server process allocate and free 4 MiB once: glibc's malloc then raises
+// the size from which it maps memory and the free memory it keeps, so that
+// the buffers of each batch (tens of KiB, a little more or less from batch
+// to batch) stay in the process instead of going back to the system and
+// being faulted in again on the next batch (which profiles showed: some 7%
+// of the writer's time in brk and page faults).
+const writerInit = `SELECT length(repeat('x', 4194304))`

@@ -256,7 +256,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		}
 		return nil, fmt.Errorf("postgres: connect: %w: %w", events.ErrUnavailable, err)
 	}
-	wdb, err := openPool(wcfg, 1)
+	wdb, err := openPool(wcfg, 1, writerInit)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -285,14 +285,15 @@ const writerLockTimeout = "250ms"
 // apart in pg_stat_activity.
 const WriterApplicationName = "accord-writer"
 
-// openPool returns a connection pool of at most n connections.
-func openPool(cfg pq.Config, n int) (*sqlx.DB, error) {
+// openPool returns a connection pool of at most n connections, which run
+// the init statements when they open.
+func openPool(cfg pq.Config, n int, init ...string) (*sqlx.DB, error) {
 	conn, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse DSN: %v: %w", err, events.ErrInvalid)
 	}
 	conn.Dialer(dialer{d: net.Dialer{KeepAlive: 30 * time.Second}})
-	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(initConnector{Connector: conn, init: init}), "postgres")
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
