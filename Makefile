@@ -7,7 +7,7 @@ BIN     := bin/accord
 PKGS    := ./...
 export ACCORD_TEST_PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: all build run test test-full test-short vet fmt lint bench bench-full clean torture crash faults fuzz
+.PHONY: all build run test test-full test-short vet fmt lint bench bench-go clean torture crash faults fuzz
 
 all: build
 
@@ -40,19 +40,23 @@ fmt:
 lint: vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 
-## bench: Go benchmarks of the hot paths
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
-
-## bench-full: accord bench at full size on the local PostgreSQL (append,
-## replay, tail, as-of, branch and Monte Carlo with the default 200,000
-## events, compared with a plain-INSERT store and watermill-sql; replay
-## and as-of on 1,000,000 events), then the same phases on SQLite
+## bench: the full-size performance set (takes 10 to 15 minutes): the Go
+## benchmarks of the hot paths (5 counts each, benchstat-friendly, into
+## artifacts/bench-go.txt), then accord bench on the local PostgreSQL
+## (append compared with a plain-INSERT store and watermill-sql, replay,
+## tail, as-of, branch and Monte Carlo on 200,000 events; replay and as-of
+## on 1,000,000) and on SQLite, as JSON lines into artifacts/bench.jsonl
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)
-bench-full: build
-	./$(BIN) bench --db "$(ACCORD_TEST_PG)" --phase append,replay,tail,asof,branch,montecarlo --output json
-	./$(BIN) bench --db "$(ACCORD_TEST_PG)" --phase replay,asof --events 1000000 --output json
-	./$(BIN) bench --db "sqlite:$(BENCH_DIR)/accord-bench.db" --phase append,replay,tail,asof --output json
+bench: build
+	@mkdir -p artifacts
+	set -o pipefail; ACCORD_BENCH_EVENTS=200000 $(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m $(PKGS) | tee artifacts/bench-go.txt
+	set -o pipefail; ./$(BIN) bench --db "$(ACCORD_TEST_PG)" --phase append,replay,tail,asof,branch,montecarlo --output json | tee artifacts/bench.jsonl
+	set -o pipefail; ./$(BIN) bench --db "$(ACCORD_TEST_PG)" --phase replay,asof,replay --events 1000000 --output json | tee -a artifacts/bench.jsonl
+	set -o pipefail; ./$(BIN) bench --db "sqlite:$(BENCH_DIR)/accord-bench.db" --phase append,replay,tail,asof --output json | tee -a artifacts/bench.jsonl
+
+## bench-go: the Go benchmarks only, at their default (small) sizes
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 ## torture: the catch-up torture test at full size (1,000,000 events, 8
 ## writers with conflicts and retries, one tail reader) on PostgreSQL and SQLite
