@@ -194,6 +194,11 @@ type Result struct {
 	EventsPerBatch *float64 `json:"events_per_batch,omitempty"`
 	Rewritten      *int     `json:"rewritten,omitempty"`
 	PreReads       *int     `json:"pre_reads,omitempty"` // reads of stream versions before planning
+	// the mean time of the writer's statement (sent to answered) and of a
+	// whole batch cycle (the phase's time divided by its batches); their
+	// difference is the client's part of the cycle
+	WriteMsPerBatch *float64 `json:"write_ms_per_batch,omitempty"`
+	CycleMsPerBatch *float64 `json:"cycle_ms_per_batch,omitempty"`
 	// accord's append rate divided by the compared stores' (with Compare)
 	SpeedupPlain     *float64 `json:"speedup_vs_plain,omitempty"`
 	SpeedupWatermill *float64 `json:"speedup_vs_watermill,omitempty"`
@@ -443,6 +448,7 @@ func (r *runner) appendPhase(ctx context.Context) (Result, error) {
 type counts struct {
 	ok                                        bool
 	batches, events, failed, locked, preReads int64
+	writes, writeNanos                        int64
 }
 
 // writerCounts returns the writer counters of s, when it has them.
@@ -453,7 +459,7 @@ func writerCounts(s store.Store) counts {
 	}
 	st := pl.Stats()
 	return counts{ok: true, batches: st.Batches.Load(), events: st.Events.Load(), failed: st.Failed.Load(), locked: st.Locked.Load(),
-		preReads: st.PreReads.Load()}
+		preReads: st.PreReads.Load(), writes: st.Writes.Load(), writeNanos: st.WriteNanos.Load()}
 }
 
 // since sets the writer fields of res from the counters' growth since
@@ -467,6 +473,12 @@ func (c counts) since(before counts, res *Result) {
 	res.EventsPerBatch = ptr(round(float64(c.events-before.events)/float64(n), 1))
 	res.Rewritten = ptr(int(c.failed - before.failed + c.locked - before.locked))
 	res.PreReads = ptr(int(c.preReads - before.preReads))
+	if w := c.writes - before.writes; w > 0 {
+		res.WriteMsPerBatch = ptr(round(float64(c.writeNanos-before.writeNanos)/float64(w)/1e6, 3))
+	}
+	if res.Seconds > 0 {
+		res.CycleMsPerBatch = ptr(round(res.Seconds*1e3/float64(n), 3))
+	}
 }
 
 // comparePhase runs the workload on a compared store in a fresh database.

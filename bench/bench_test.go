@@ -100,6 +100,11 @@ func TestRunPostgres(t *testing.T) {
 	if r := got["append"]; r.SpeedupPlain == nil || r.SpeedupWatermill == nil {
 		t.Errorf("append: no speed-ups: %+v", r)
 	}
+	// The writer's statement is part of a batch's cycle, never more.
+	if r := got["append"]; r.WriteMsPerBatch == nil || r.CycleMsPerBatch == nil ||
+		*r.WriteMsPerBatch <= 0 || *r.WriteMsPerBatch > *r.CycleMsPerBatch {
+		t.Errorf("append: write and cycle times per batch: %+v", r)
+	}
 	// The run's databases are gone.
 	db, err := sql.Open("postgres", server)
 	if err != nil {

@@ -47,7 +47,10 @@ retrying on a conflict, until --events events are in.
 
 Phases (comma-separated, run in order):
   append            the workload on accord's log: conflicts, p50_ms, p99_ms,
-                    and the writer's batches, events_per_batch, rewritten
+                    and the writer's batches, events_per_batch, rewritten,
+                    pre_reads; write_ms_per_batch (the writer's statement,
+                    sent to answered) against cycle_ms_per_batch (the
+                    phase's time per batch)
   append-plain      the same on a plain table with UNIQUE(stream, version),
                     one multi-row INSERT per append
   append-watermill  the same with watermill-sql's publisher (PostgreSQL)

@@ -168,8 +168,11 @@ func (l *Log) commitBatch(ctx context.Context, reqs []*logcore.Request) error {
 	// Without ctx's cancellation: lib/pq would start a goroutine per
 	// statement to watch for it. The statement is bounded by the writer's
 	// lock timeout; Close waits for it.
+	start := time.Now()
 	_, err = st.appendFast.ExecContext(context.WithoutCancel(ctx),
 		append(b.args(), l.w.head, l.w.token, plan.Head, token, plan.RecordedAt)...)
+	l.stats.Writes.Add(1)
+	l.stats.WriteNanos.Add(int64(time.Since(start)))
 	if err == nil {
 		l.w.apply(plan, token)
 		return nil
@@ -210,6 +213,12 @@ type WriterStats struct {
 	// before planning a batch (streams it did not know and could not
 	// assume a version for).
 	PreReads atomic.Int64
+	// Writes counts the optimistic write statements (one per batch not
+	// written on the locked path from the start), and WriteNanos the
+	// wall-clock time spent in them, from sending the batch to the
+	// commit's answer: with Batches and the elapsed time, it splits a
+	// batch's cycle into the server's part and the client's.
+	Writes, WriteNanos atomic.Int64
 }
 
 // Stats returns the writer's counters.
