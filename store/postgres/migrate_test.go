@@ -32,19 +32,7 @@ func TestMigrateEnvelope(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := l.DB()
-	for i := range want {
-		e := &want[i]
-		if _, err := db.ExecContext(ctx, `INSERT INTO streams (stream, version) VALUES ($1, $2)
-			ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version`, e.Stream, e.Version); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ExecContext(ctx, storetest.OldSchemaInsert,
-			storetest.OldSchemaColumns(e, datas[i], func(t time.Time) any { return t })...); err != nil {
-			t.Fatalf("old insert of event %d: %v", e.Position, err)
-		}
-	}
-	last := want[len(want)-1]
-	if _, err := db.ExecContext(ctx, `UPDATE log_head SET position = $1, recorded_at = $2`, last.Position, last.RecordedAt); err != nil {
+	if err := storetest.FillOldSchema(ctx, db, want, datas, func(t time.Time) any { return t }); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Migrate(ctx); err != nil {

@@ -32,18 +32,7 @@ func TestMigrateEnvelope(t *testing.T) {
 	}
 	db := l.DB()
 	recordedAt := func(t time.Time) any { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
-	for i := range want {
-		e := &want[i]
-		if _, err := db.ExecContext(ctx, `INSERT INTO streams (stream, version) VALUES ($1, $2)
-			ON CONFLICT (stream) DO UPDATE SET version = excluded.version`, e.Stream, e.Version); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ExecContext(ctx, storetest.OldSchemaInsert, storetest.OldSchemaColumns(e, datas[i], recordedAt)...); err != nil {
-			t.Fatalf("old insert of event %d: %v", e.Position, err)
-		}
-	}
-	last := want[len(want)-1]
-	if _, err := db.ExecContext(ctx, `UPDATE log_head SET position = $1, recorded_at = $2`, last.Position, recordedAt(last.RecordedAt)); err != nil {
+	if err := storetest.FillOldSchema(ctx, db, want, datas, recordedAt); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Migrate(ctx); err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"testing"
@@ -46,14 +47,14 @@ func OldSchemaLog(c *events.Codec) ([]events.Event, [][]byte, error) {
 	return out, datas, nil
 }
 
-// OldSchemaColumns returns the values of the first schema's columns for e
+// oldSchemaColumns returns the values of the first schema's columns for e
 // and its data, in the order position, id, stream, version, type,
 // schema_version, data, occurred_at, occurred_precision, reported_at,
 // reported_precision, recorded_at, source_publication, source_title,
 // source_url, source_date, source_date_precision, confidence, analyst,
 // correlation_id, causation_id: dates as YYYY-MM-DD, optional texts as nil
 // when empty, recorded_at as recordedAt formats it.
-func OldSchemaColumns(e *events.Event, data []byte, recordedAt func(time.Time) any) []any {
+func oldSchemaColumns(e *events.Event, data []byte, recordedAt func(time.Time) any) []any {
 	opt := func(s string) any {
 		if s == "" {
 			return nil
@@ -69,13 +70,43 @@ func OldSchemaColumns(e *events.Event, data []byte, recordedAt func(time.Time) a
 		string(e.Confidence), opt(e.Analyst), opt(e.CorrelationID), opt(e.CausationID)}
 }
 
-// OldSchemaInsert is the first schema's INSERT of one event, with the
-// placeholders of OldSchemaColumns.
-const OldSchemaInsert = `INSERT INTO events (position, id, stream, version, type, schema_version, data,
+// oldSchemaInsert is the first schema's INSERT of one event, with the
+// placeholders of oldSchemaColumns.
+const oldSchemaInsert = `INSERT INTO events (position, id, stream, version, type, schema_version, data,
 	occurred_at, occurred_precision, reported_at, reported_precision, recorded_at,
 	source_publication, source_title, source_url, source_date, source_date_precision,
 	confidence, analyst, correlation_id, causation_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+
+// Execer is what FillOldSchema needs of a database: *sql.DB and *sqlx.DB
+// have it.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// FillOldSchema writes want (from OldSchemaLog, with their datas) into a
+// database at the first schema the way the first store wrote them: each
+// event's row, its stream's version in the streams table, and the log's
+// head. recordedAt gives the value of a recorded_at column (the time
+// itself, or the store's text form). The SQL is the one both stores
+// accept ($n placeholders, ON CONFLICT ... DO UPDATE).
+func FillOldSchema(ctx context.Context, db Execer, want []events.Event, datas [][]byte, recordedAt func(time.Time) any) error {
+	for i := range want {
+		e := &want[i]
+		if _, err := db.ExecContext(ctx, `INSERT INTO streams (stream, version) VALUES ($1, $2)
+			ON CONFLICT (stream) DO UPDATE SET version = excluded.version`, e.Stream, e.Version); err != nil {
+			return fmt.Errorf("old stream version of event %d: %w", e.Position, err)
+		}
+		if _, err := db.ExecContext(ctx, oldSchemaInsert, oldSchemaColumns(e, datas[i], recordedAt)...); err != nil {
+			return fmt.Errorf("old insert of event %d: %w", e.Position, err)
+		}
+	}
+	last := want[len(want)-1]
+	if _, err := db.ExecContext(ctx, `UPDATE log_head SET position = $1, recorded_at = $2`, last.Position, recordedAt(last.RecordedAt)); err != nil {
+		return fmt.Errorf("old log head: %w", err)
+	}
+	return nil
+}
 
 // CheckMigrated checks a log migrated from the first schema that held the
 // events of OldSchemaLog (want): every event reads back exactly as it was
