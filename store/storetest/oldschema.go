@@ -29,7 +29,13 @@ func OldSchemaLog(c *events.Codec) ([]events.Event, [][]byte, error) {
 		datas [][]byte
 	)
 	for i := range 40 {
-		s := streams[i%len(streams)]
+		// One event per stream in turn, then runs of four events of a
+		// stream at consecutive positions.
+		k := i
+		if i >= 12 {
+			k = i / 4
+		}
+		s := streams[k%len(streams)]
 		e := g.Event(s)
 		if err := events.Normalize(c, &e); err != nil {
 			return nil, nil, fmt.Errorf("event %d: %w", i, err)
@@ -120,15 +126,25 @@ func CheckMigrated(t *testing.T, l events.Log, want []events.Event) {
 		t.Fatalf("read %d events after the migration, want %d", len(got), len(want))
 	}
 	versions := map[string]int64{}
+	byStream := map[string][]events.Event{}
 	for i := range want {
 		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("event %d after the migration:\n got %+v\nwant %+v", i+1, got[i], want[i])
 		}
 		versions[want[i].Stream] = want[i].Version
+		byStream[want[i].Stream] = append(byStream[want[i].Stream], want[i])
 	}
 	for s, v := range versions {
 		if got := mustStreamVersion(t, l, s); got != v {
 			t.Errorf("StreamVersion(%s) = %d; want %d", s, got, v)
+		}
+		// The whole stream, and two events from the middle.
+		if got := mustReadStream(t, l, s, 1, 1000); !reflect.DeepEqual(got, byStream[s]) {
+			t.Errorf("ReadStream(%s) after the migration: %d events, want %d (or they differ)", s, len(got), len(byStream[s]))
+		}
+		mid := v / 2
+		if got := mustReadStream(t, l, s, mid, 2); !reflect.DeepEqual(got, byStream[s][mid-1:mid+1]) {
+			t.Errorf("ReadStream(%s, from %d, 2) after the migration: %+v", s, mid, got)
 		}
 	}
 	last := want[len(want)-1]
