@@ -455,11 +455,11 @@ const (
 
 	lockHeadSQL = `SELECT position, token, recorded_at FROM log_head WHERE id = 1 FOR UPDATE`
 
-	// streamVersionsSQL reads the version of each given stream: the last
-	// version of its last run (migrations/00005).
+	// streamVersionsSQL reads the version of each given stream: its
+	// highest, from the unique index on (stream, version).
 	streamVersionsSQL = `SELECT s.stream, v.version
 FROM unnest($1::text[]) AS s(stream)
-JOIN LATERAL (` + lastVersionSQL + `) v ON true`
+JOIN LATERAL (SELECT e.version FROM events e WHERE e.stream = s.stream ORDER BY e.version DESC LIMIT 1) v ON true`
 
 	// preReadSQL reads the head and the versions of some streams in one
 	// snapshot, without locking: the optimistic write checks that the
@@ -467,12 +467,8 @@ JOIN LATERAL (` + lastVersionSQL + `) v ON true`
 	preReadSQL = `SELECT h.position, h.token, h.recorded_at, s.stream, v.version
 FROM log_head h
 CROSS JOIN unnest($1::text[]) AS s(stream)
-LEFT JOIN LATERAL (` + lastVersionSQL + `) v ON true
+LEFT JOIN LATERAL (SELECT e.version FROM events e WHERE e.stream = s.stream ORDER BY e.version DESC LIMIT 1) v ON true
 WHERE h.id = 1`
-
-	// lastVersionSQL is the version of stream s.stream, for a lateral
-	// join: one probe of the primary key of stream_runs.
-	lastVersionSQL = `SELECT r.last_version AS version FROM stream_runs r WHERE r.stream = s.stream ORDER BY r.first_version DESC LIMIT 1`
 
 	// appendSQL writes a planned batch (migrations/00004): the events, one
 	// array per column ($1 to $9, see batch), the streams whose versions

@@ -8,16 +8,9 @@
 // the indexes (position, id, stream, version, type, occurred_at,
 // reported_at, recorded_at, data as JSON text) and the whole envelope but
 // the data in one bytea, envelope (logcore.AppendEnvelope), which is what
-// the read path selects. Two unique indexes: position (the primary key)
-// and id (idempotent appends). stream_runs (migration 5) indexes the
-// streams with one row per append rather than one entry per event: a run
-// of a stream's versions at consecutive positions (stream, first and last
-// version, first position), keyed by (stream, first_version). Stream
-// reads and a stream's version go through it, and its key is a guard: two
-// writes planned from the same version of a stream can never both commit.
-// (Until migration 5 a unique index on events (stream, version) did that
-// work; its entries went to random places, and it made appends slower as
-// the log grew: see docs/performance.md.)
+// the read path selects. Three unique indexes: position (the primary key),
+// id (idempotent appends) and (stream, version) (stream reads, a stream's
+// version, and a guard: two writes of one version can never both commit).
 // log_head is a single row: the last allocated position, a token that
 // every write of the head changes, and the last recorded_at. The first
 // schema had a column per envelope field and a streams table; migration 3

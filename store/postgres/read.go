@@ -16,32 +16,8 @@ import (
 // conversion either. The server formats nothing, and the client parses no
 // dates or numbers from text.
 const (
-	readAllSQL = `SELECT envelope, textsend(data) FROM events WHERE position > $1 ORDER BY position LIMIT $2`
-
-	// readStreamSQL finds the stream's events through its runs
-	// (migrations/00005): the positions of the versions from $2 on, the
-	// first $3 of them, run by run from the one that holds version $2
-	// (found by one probe of the primary key of stream_runs), then the
-	// events at those positions from the primary key of events. A
-	// stream's positions increase with its versions, so position order
-	// is version order. The positions go through an array on purpose:
-	// joined to the runs by a range of positions, the planner cannot
-	// estimate how many events each run holds and may choose a scan of
-	// a whole table; an array of positions is always read by the primary
-	// key.
-	readStreamSQL = `SELECT e.envelope, textsend(e.data) FROM events e
-WHERE e.position = ANY (ARRAY(
-    SELECT p.position FROM stream_runs r
-    CROSS JOIN LATERAL generate_series(r.first_position + greatest($2 - r.first_version, 0),
-                                       r.first_position + (r.last_version - r.first_version)) AS p(position)
-    WHERE r.stream = $1
-      AND r.first_version >= COALESCE((SELECT max(f.first_version) FROM stream_runs f WHERE f.stream = $1 AND f.first_version <= $2), 1)
-    ORDER BY r.first_version, p.position LIMIT $3))
-  AND e.stream = $1
-ORDER BY e.position`
-
-	// streamVersionSQL is a stream's version: the last of its last run.
-	streamVersionSQL = `SELECT COALESCE((SELECT last_version FROM stream_runs WHERE stream = $1 ORDER BY first_version DESC LIMIT 1), 0)`
+	readAllSQL    = `SELECT envelope, textsend(data) FROM events WHERE position > $1 ORDER BY position LIMIT $2`
+	readStreamSQL = `SELECT envelope, textsend(data) FROM events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`
 )
 
 // ReadStream returns up to limit events of stream with Version >= from, in
@@ -81,11 +57,7 @@ func (l *Log) Head(ctx context.Context) (int64, error) {
 // StreamVersion returns the stream's current version (0 if it has no
 // events).
 func (l *Log) StreamVersion(ctx context.Context, stream string) (int64, error) {
-	var v int64
-	if err := l.db.GetContext(ctx, &v, streamVersionSQL, stream); err != nil {
-		return 0, wrapErr("stream version", err)
-	}
-	return v, nil
+	return logcore.StreamVersion(ctx, l.db, stream, wrapErr)
 }
 
 // read runs a prepared select of the envelope and data (logcore.ReadEvents).

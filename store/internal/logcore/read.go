@@ -193,8 +193,8 @@ func Head(ctx context.Context, db *sqlx.DB, wrap func(op string, err error) erro
 }
 
 // StreamVersion returns the version of stream, the highest version of its
-// events in db (0 when it has none; SQLite's unique index on (stream,
-// version) answers it). wrap gives database errors their kind.
+// events in db (0 when it has none; the unique index on (stream, version)
+// answers it). wrap gives database errors their kind.
 func StreamVersion(ctx context.Context, db *sqlx.DB, stream string, wrap func(op string, err error) error) (int64, error) {
 	var v int64
 	err := db.GetContext(ctx, &v, `SELECT COALESCE(max(version), 0) FROM events WHERE stream = $1`, stream)
