@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accord-dev/accord/events"
 	"github.com/accord-dev/accord/store/sqlite"
 	"github.com/accord-dev/accord/store/storetest"
 )
@@ -25,22 +24,6 @@ func TestMigrateEnvelope(t *testing.T) {
 	if err := sqlite.MigrateTo(l, 1); err != nil {
 		t.Fatal(err)
 	}
-	codec := events.NewCodec()
-	want, datas, err := storetest.OldSchemaLog(codec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := l.DB()
 	recordedAt := func(t time.Time) any { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
-	if err := storetest.FillOldSchema(ctx, db, want, datas, recordedAt); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	storetest.CheckMigrated(t, l, want)
-	// Migrating again is a no-op.
-	if err := l.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	storetest.CheckMigration(t, l, l.DB(), recordedAt)
 }

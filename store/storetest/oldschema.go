@@ -160,3 +160,31 @@ func CheckMigrated(t *testing.T, l events.Log, want []events.Event) {
 		t.Errorf("retry of a migrated event: %+v, %v", res, err)
 	}
 }
+
+// Migrator is a log that can migrate its database to its newest schema.
+type Migrator interface {
+	events.Log
+	Migrate(ctx context.Context) error
+}
+
+// CheckMigration writes the events of OldSchemaLog into db, which must be
+// at the first schema (FillOldSchema, with recordedAt), migrates l and
+// checks the result (CheckMigrated); migrating once more must succeed.
+func CheckMigration(t *testing.T, l Migrator, db Execer, recordedAt func(time.Time) any) {
+	t.Helper()
+	ctx := t.Context()
+	want, datas, err := OldSchemaLog(events.NewCodec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := FillOldSchema(ctx, db, want, datas, recordedAt); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	CheckMigrated(t, l, want)
+	if err := l.Migrate(ctx); err != nil {
+		t.Fatalf("migrate again: %v", err)
+	}
+}
